@@ -1,0 +1,52 @@
+// Builds dist/: ESM + declarations with tsc, CommonJS bundles with esbuild (one per package export),
+// then any extra build steps registered in scripts/build-steps/ (e.g. the browser client bundles).
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+rmSync(join(root, "dist"), { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
+
+const external = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+];
+const entries = Object.values(pkg.exports).filter((e) => typeof e === "object" && e.require);
+await Promise.all(
+  entries.map((e) =>
+    build({
+      entryPoints: [join(root, e.import.replace("./dist/esm/", "src/").replace(/\.js$/, ".ts"))],
+      outfile: join(root, e.require),
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      sourcemap: true,
+      external,
+      logLevel: "warning",
+    }),
+  ),
+);
+
+const stepsDir = join(root, "scripts/build-steps");
+if (existsSync(stepsDir)) {
+  for (const f of readdirSync(stepsDir)
+    .filter((n) => n.endsWith(".mjs"))
+    .sort()) {
+    const step = await import(pathToFileURL(join(stepsDir, f)).href);
+    await step.default(root);
+  }
+}
+console.log("build: dist/ ready");

@@ -1,0 +1,89 @@
+/**
+ * A small typed event emitter, browser-safe (no Node `events`), used by every stateful object.
+ * Listener exceptions are not caught here: owners decide how to report them.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: user-facing generic default — listener maps accept any argument lists
+export type EventsMap = Record<string, (...args: any[]) => void>;
+export type EventNames<M extends EventsMap> = keyof M & string;
+export type EventParams<M extends EventsMap, K extends EventNames<M>> = Parameters<M[K]>;
+
+type Listener = (...args: never[]) => void;
+
+/** Typed emitter with the familiar `on`/`once`/`off`/`emit` surface. */
+export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> {
+  #listeners = new Map<string, Listener[]>();
+
+  on<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    const list = this.#listeners.get(event);
+    if (list) list.push(listener);
+    else this.#listeners.set(event, [listener]);
+    return this;
+  }
+
+  addListener<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    return this.on(event, listener);
+  }
+
+  once<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    const wrapper = ((...args: Parameters<Listen[K]>) => {
+      this.off(event, wrapper as Listen[K]);
+      listener(...args);
+    }) as Listen[K] & { listener?: Listen[K] };
+    wrapper.listener = listener;
+    return this.on(event, wrapper);
+  }
+
+  off<K extends EventNames<Listen>>(event?: K, listener?: Listen[K]): this {
+    if (event === undefined) {
+      this.#listeners.clear();
+      return this;
+    }
+    if (listener === undefined) {
+      this.#listeners.delete(event);
+      return this;
+    }
+    const list = this.#listeners.get(event);
+    if (!list) return this;
+    const i = list.findIndex(
+      (l) => l === listener || (l as { listener?: unknown }).listener === listener,
+    );
+    if (i !== -1) list.splice(i, 1);
+    if (list.length === 0) this.#listeners.delete(event);
+    return this;
+  }
+
+  removeListener<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    return this.off(event, listener);
+  }
+
+  removeAllListeners<K extends EventNames<Listen>>(event?: K): this {
+    return event === undefined ? this.off() : this.off(event);
+  }
+
+  listeners<K extends EventNames<Listen>>(event: K): Listen[K][] {
+    return (this.#listeners.get(event) ?? []).slice() as Listen[K][];
+  }
+
+  listenerCount<K extends EventNames<Listen>>(event: K): number {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  hasListeners<K extends EventNames<Listen>>(event: K): boolean {
+    return this.listenerCount(event) > 0;
+  }
+
+  /** Calls the listeners registered for `event`; returns whether there were any. */
+  emit<K extends EventNames<Emit>>(event: K, ...args: EventParams<Emit, K>): boolean {
+    return this.emitReserved(event, ...(args as unknown[]));
+  }
+
+  /** Emits without the public type restriction (for events an owner reserves for itself). */
+  protected emitReserved(event: string, ...args: unknown[]): boolean {
+    const list = this.#listeners.get(event);
+    if (!list || list.length === 0) return false;
+    const snapshot = list.length === 1 ? list : list.slice();
+    for (const l of snapshot) (l as (...a: unknown[]) => void)(...args);
+    return true;
+  }
+}
