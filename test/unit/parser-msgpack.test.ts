@@ -40,14 +40,12 @@ function ourError(chunk: string | Uint8Array): string {
 
 describe("msgpack parser: wire compatibility with socket.io-msgpack-parser", () => {
   it("produces one binary chunk that the upstream decoder reads back", () => {
-    const chunks = msgpackParser
-      .createEncoder()
-      .encode({
-        type: PacketType.EVENT,
-        nsp: "/admin",
-        id: 4,
-        data: ["hi", { n: 1.5 }, Buffer.from([1, 2])],
-      });
+    const chunks = msgpackParser.createEncoder().encode({
+      type: PacketType.EVENT,
+      nsp: "/admin",
+      id: 4,
+      data: ["hi", { n: 1.5 }, Buffer.from([1, 2])],
+    });
     assert.equal(chunks.length, 1);
     assert.ok(chunks[0] instanceof Uint8Array);
     const p = upstreamDecode(chunks[0]);
