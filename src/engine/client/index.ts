@@ -1,0 +1,13 @@
+/**
+ * Engine.IO client (browser-safe): polling over fetch / node:http, WebSocket (native or `ws`),
+ * upgrade, heartbeat. Node-only code lives in `*.node.ts`, swapped out by the browser bundle.
+ */
+export { ENGINE_PROTOCOL as protocol } from "../../protocol/engine.js";
+export type { EngineClientOptions, NodeTlsOptions, TransportOverrides } from "./options.js";
+export {
+  type ClientCloseReason,
+  ClientSocket,
+  type ClientSocketEvents,
+  type ClientSocketState,
+} from "./socket.js";
+export { type ClientTransport, TransportError } from "./transport.js";

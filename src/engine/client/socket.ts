@@ -1,0 +1,430 @@
+/**
+ * The Engine.IO client socket: handshake, heartbeat, write buffer, transport upgrade.
+ *
+ * ```
+ *  opening ──open packet──▶ open ──3probe on ws──▶ upgrading ──polling paused, send 5──▶ open
+ *     │                      │                                                        │
+ *     └──── error / close / ping timeout / close() ─────────▶ closing ──▶ closed ◀────┘
+ * ```
+ * Upgrade (polling → websocket): open the ws with the sid, send `2probe`; on `3probe` pause
+ * polling (wait for the GET and POST in flight), send `5` on the ws, then flush the write buffer
+ * there. Packets queued meanwhile stay in the buffer, so nothing is lost or reordered.
+ */
+
+import { type SendableData, toRawData, utf8Length } from "../../parser/engine/index.js";
+import type { EnginePacket, HandshakeData, RawData, TransportName } from "../../protocol/engine.js";
+import { Emitter } from "../../shared/emitter.js";
+import { type EngineClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { CookieStore, Platform } from "./platform.js";
+import { platform } from "./platform.node.js";
+import { noopHandler, PollingTransport } from "./polling.js";
+import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
+import { WebSocketTransport } from "./websocket.js";
+
+/** Why an Engine.IO client socket closed (upstream's strings). */
+export type ClientCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "forced close"
+  | "parse error";
+
+/** Lifecycle states of {@link ClientSocket}. */
+export type ClientSocketState = "opening" | "open" | "upgrading" | "closing" | "closed";
+
+/** Events of {@link ClientSocket}. */
+export type ClientSocketEvents = {
+  open: () => void;
+  handshake: (data: HandshakeData) => void;
+  packet: (packet: EnginePacket) => void;
+  packetCreate: (packet: EnginePacket) => void;
+  data: (data: RawData) => void;
+  message: (data: RawData) => void;
+  ping: () => void;
+  drain: () => void;
+  flush: () => void;
+  upgrading: (transport: ClientTransport) => void;
+  upgrade: (transport: ClientTransport) => void;
+  upgradeError: (err: Error) => void;
+  error: (err: Error) => void;
+  close: (reason: ClientCloseReason, description?: unknown) => void;
+};
+
+// Shared by every socket of this page/process, like upstream's `Socket.priorWebsocketSuccess`.
+let priorWebsocketSuccess = false;
+
+function parseHandshake(data: RawData | undefined): HandshakeData | undefined {
+  if (typeof data !== "string") return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const h = v as Record<string, unknown>;
+  const ok =
+    typeof h.sid === "string" &&
+    Array.isArray(h.upgrades) &&
+    typeof h.pingInterval === "number" &&
+    typeof h.pingTimeout === "number" &&
+    (h.maxPayload === undefined || typeof h.maxPayload === "number");
+  return ok ? (h as unknown as HandshakeData) : undefined;
+}
+
+/** Bytes a packet takes in a polling payload (binary travels as `b` + base64). */
+function pollingSize(p: EnginePacket): number {
+  const d = p.data;
+  if (d === undefined) return 1;
+  return typeof d === "string" ? 1 + utf8Length(d) : 1 + Math.ceil(d.byteLength / 3) * 4;
+}
+
+/**
+ * An Engine.IO (protocol 4) client connection.
+ * @example
+ * const socket = new ClientSocket("http://localhost:3000");
+ * socket.on("open", () => socket.send("hello"));
+ * socket.on("message", (data) => console.log(data));
+ */
+export class ClientSocket extends Emitter<ClientSocketEvents> {
+  /** Session id, once the handshake is done. */
+  id: string | undefined;
+  /** The transport in use. */
+  transport: ClientTransport | undefined;
+  readonly opts: ResolvedOptions;
+  #state: ClientSocketState = "opening";
+  readonly #platform: Platform = platform;
+  readonly #jar: CookieStore | undefined;
+  #writeBuffer: EnginePacket[] = [];
+  #inFlight = 0;
+  #remaining: TransportName[] = [];
+  #upgrades: TransportName[] = [];
+  #probe: ClientTransport | undefined;
+  #pingInterval = 0;
+  #pingTimeout = 0;
+  #maxPayload = 0;
+  #pingDeadline = 0;
+  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #unlisten: (() => void) | undefined;
+
+  constructor(uri?: string | EngineClientOptions, opts: EngineClientOptions = {}) {
+    super();
+    if (typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    this.opts = resolveOptions(uri, opts);
+    this.#jar = this.opts.withCredentials ? this.#platform.createCookieJar() : undefined;
+    this.#listenToPage();
+    this.#open();
+  }
+
+  /** Current lifecycle state. */
+  get readyState(): ClientSocketState {
+    return this.#state;
+  }
+
+  /** Transports the server offered for upgrade (filtered by `transports`). */
+  get upgrades(): readonly TransportName[] {
+    return this.#upgrades;
+  }
+
+  /**
+   * Queues a message; it is written as soon as the transport is writable.
+   * @example socket.send(new Uint8Array([1, 2, 3]));
+   */
+  send(data: SendableData, callback?: () => void): this {
+    this.#sendPacket("message", toRawData(data), callback);
+    return this;
+  }
+
+  /** Alias of {@link ClientSocket.send}. */
+  write(data: SendableData, callback?: () => void): this {
+    return this.send(data, callback);
+  }
+
+  /** Closes the connection once the write buffer is flushed (reason `forced close`). */
+  close(): this {
+    const prev = this.#state;
+    if (prev !== "opening" && prev !== "open" && prev !== "upgrading") return this;
+    this.#setState("closing");
+    const finish = () => this.#onClose("forced close");
+    const afterFlush = () => {
+      if (this.#writeBuffer.length > 0) this.once("drain", finish);
+      else finish();
+    };
+    if (prev === "opening") finish();
+    else if (prev === "upgrading") {
+      const done = () => {
+        this.off("upgrade", done);
+        this.off("upgradeError", done);
+        afterFlush();
+      };
+      this.on("upgrade", done);
+      this.on("upgradeError", done);
+    } else afterFlush();
+    return this;
+  }
+
+  /**
+   * True (and closes with `ping timeout`) when no ping arrived within pingInterval + pingTimeout,
+   * measured by the clock so throttled timers (background tabs, sleeping laptops) cannot hide it.
+   */
+  hasPingExpired(): boolean {
+    if (this.#pingDeadline === 0) return false;
+    const expired = Date.now() > this.#pingDeadline;
+    if (expired) {
+      this.#pingDeadline = 0;
+      queueMicrotask(() => this.#onClose("ping timeout"));
+    }
+    return expired;
+  }
+
+  #setState(next: ClientSocketState): void {
+    if (next === "closed" || next === "closing") {
+      clearTimeout(this.#pingTimer);
+      this.#pingTimer = undefined;
+    }
+    this.#state = next;
+  }
+
+  #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const t = setTimeout(fn, ms);
+    if (this.opts.autoUnref) this.#platform.unref(t);
+    return t;
+  }
+
+  #open(): void {
+    const names = [...this.opts.transports];
+    if (this.opts.rememberUpgrade && priorWebsocketSuccess && names.includes("websocket")) {
+      names.splice(names.indexOf("websocket"), 1);
+      names.unshift("websocket");
+    }
+    this.#remaining = names;
+    const first = names[0];
+    if (first === undefined) {
+      queueMicrotask(() =>
+        this.emitReserved("error", new TransportError("No transports available")),
+      );
+      return;
+    }
+    this.#use(this.#createTransport(first));
+    this.transport?.open();
+  }
+
+  #createTransport(name: TransportName): ClientTransport {
+    const ctx = { opts: this.opts, platform: this.#platform, jar: this.#jar };
+    const t =
+      name === "websocket"
+        ? new WebSocketTransport(ctx, noopHandler)
+        : new PollingTransport(ctx, noopHandler);
+    t.sid = this.id;
+    return t;
+  }
+
+  #use(t: ClientTransport): void {
+    this.transport?.destroy();
+    this.transport = t;
+    const handler: TransportHandler = {
+      onOpen: () => {},
+      onPacket: (p) => this.#onPacket(p),
+      onDrain: () => this.#onDrain(),
+      onError: (err) => this.#onError(err),
+      onClose: (description) => this.#onClose("transport close", description),
+    };
+    t.handler = handler;
+  }
+
+  #onPacket(p: EnginePacket): void {
+    const s = this.#state;
+    if (s === "closed") return;
+    this.emitReserved("packet", p);
+    switch (p.type) {
+      case "open":
+        if (s === "opening") this.#onHandshake(p.data);
+        return;
+      case "ping":
+        this.#resetPingTimeout();
+        this.#sendPacket("pong");
+        this.emitReserved("ping");
+        return;
+      case "message":
+        if (p.data === undefined) return;
+        this.emitReserved("data", p.data);
+        this.emitReserved("message", p.data);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onHandshake(data: RawData | undefined): void {
+    const hs = parseHandshake(data);
+    const t = this.transport;
+    if (hs === undefined || t === undefined) {
+      this.#onError(new TransportError("parse error", "invalid handshake"));
+      return;
+    }
+    this.emitReserved("handshake", hs);
+    this.id = hs.sid;
+    t.sid = hs.sid;
+    this.#upgrades = hs.upgrades.filter((u) => this.opts.transports.includes(u) && u !== t.name);
+    this.#pingInterval = hs.pingInterval;
+    this.#pingTimeout = hs.pingTimeout;
+    this.#maxPayload = hs.maxPayload ?? 0;
+    this.#setState("open");
+    priorWebsocketSuccess = t.name === "websocket";
+    this.emitReserved("open");
+    this.#flush();
+    if (this.#state !== "open") return;
+    this.#resetPingTimeout();
+    if (this.opts.upgrade && t.name === "polling")
+      for (const u of this.#upgrades) this.#startProbe(u);
+  }
+
+  #resetPingTimeout(): void {
+    clearTimeout(this.#pingTimer);
+    const delay = this.#pingInterval + this.#pingTimeout;
+    this.#pingDeadline = Date.now() + delay;
+    const check = () => {
+      const left = this.#pingDeadline - Date.now();
+      if (left > 0) this.#pingTimer = this.#timer(check, left);
+      else this.#onClose("ping timeout");
+    };
+    this.#pingTimer = this.#timer(check, delay);
+  }
+
+  #sendPacket(type: EnginePacket["type"], data?: RawData, callback?: () => void): void {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    const packet: EnginePacket = data === undefined ? { type } : { type, data };
+    this.#writeBuffer.push(packet);
+    this.emitReserved("packetCreate", packet);
+    if (callback) this.once("flush", callback);
+    this.#flush();
+  }
+
+  #flush(): void {
+    const t = this.transport;
+    if (this.#state === "closed" || this.#state === "upgrading" || this.#state === "opening")
+      return;
+    if (!t?.writable || this.#writeBuffer.length === 0 || this.#inFlight > 0) return;
+    const packets = this.#writablePackets(t);
+    this.#inFlight = packets.length;
+    t.send(packets);
+    this.emitReserved("flush");
+  }
+
+  /** Polling: as many packets as fit in the server's maxPayload (always at least one). */
+  #writablePackets(t: ClientTransport): EnginePacket[] {
+    const buf = this.#writeBuffer;
+    if (t.name !== "polling" || this.#maxPayload <= 0) return buf.slice();
+    let size = 0;
+    for (let i = 0; i < buf.length; i++) {
+      size += pollingSize(buf[i] as EnginePacket) + (i > 0 ? 1 : 0);
+      if (i > 0 && size > this.#maxPayload) return buf.slice(0, i);
+    }
+    return buf.slice();
+  }
+
+  #onDrain(): void {
+    this.#writeBuffer.splice(0, this.#inFlight);
+    this.#inFlight = 0;
+    if (this.#writeBuffer.length === 0) this.emitReserved("drain");
+    else this.#flush();
+  }
+
+  #onError(err: TransportError): void {
+    priorWebsocketSuccess = false;
+    if (this.opts.tryAllTransports && this.#state === "opening" && this.#remaining.length > 1) {
+      this.#remaining.shift();
+      const next = this.#remaining[0] as TransportName;
+      this.#use(this.#createTransport(next));
+      this.transport?.open();
+      return;
+    }
+    this.emitReserved("error", err);
+    this.#onClose("transport error", err);
+  }
+
+  #startProbe(name: TransportName): void {
+    const t = this.#createTransport(name);
+    this.#probe = t;
+    const fail = (err: Error) => {
+      if (this.#probe !== t) return;
+      this.#probe = undefined;
+      t.destroy();
+      priorWebsocketSuccess = false;
+      if (this.#state === "upgrading") {
+        this.emitReserved("upgradeError", err);
+        this.#onClose("transport error", err);
+      } else this.emitReserved("upgradeError", err);
+    };
+    t.handler = {
+      onOpen: () => t.send([{ type: "ping", data: "probe" }]),
+      onPacket: (p) => {
+        if (p.type !== "pong" || p.data !== "probe" || this.#state !== "open") {
+          fail(new TransportError("probe error", name));
+          return;
+        }
+        this.#setState("upgrading");
+        this.emitReserved("upgrading", t);
+        this.transport?.pause(() => this.#completeUpgrade(t));
+      },
+      onDrain: () => {},
+      onError: (err) => fail(err),
+      onClose: () => fail(new TransportError("probe error", "transport closed")),
+    };
+    t.open();
+  }
+
+  #completeUpgrade(t: ClientTransport): void {
+    if (this.#state !== "upgrading" || this.#probe !== t) return;
+    this.#probe = undefined;
+    priorWebsocketSuccess = true;
+    this.#use(t);
+    this.#setState("open");
+    t.send([{ type: "upgrade" }]);
+    this.emitReserved("upgrade", t);
+    this.#flush();
+  }
+
+  #listenToPage(): void {
+    const page = globalThis as {
+      addEventListener?: (e: string, f: () => void, o?: boolean) => void;
+      removeEventListener?: (e: string, f: () => void, o?: boolean) => void;
+    };
+    if (this.#platform.isNode || typeof page.addEventListener !== "function") return;
+    const onUnload = () => {
+      this.transport?.close();
+      this.transport?.destroy();
+    };
+    const onOffline = () =>
+      this.#onClose("transport close", { description: "network connection lost" });
+    if (this.opts.closeOnBeforeunload) page.addEventListener("beforeunload", onUnload, false);
+    page.addEventListener("offline", onOffline, false);
+    this.#unlisten = () => {
+      page.removeEventListener?.("beforeunload", onUnload, false);
+      page.removeEventListener?.("offline", onOffline, false);
+    };
+  }
+
+  #onClose(reason: ClientCloseReason, description?: unknown): void {
+    const s = this.#state;
+    if (s === "closed") return;
+    this.#setState("closed");
+    this.#pingDeadline = 0;
+    this.#probe?.destroy();
+    this.#probe = undefined;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    const t = this.transport;
+    if (t) {
+      t.handler = noopHandler;
+      t.close();
+    }
+    this.id = undefined;
+    this.emitReserved("close", reason, description);
+    this.#writeBuffer = [];
+    this.#inFlight = 0;
+  }
+}

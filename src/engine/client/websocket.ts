@@ -1,0 +1,126 @@
+/**
+ * WebSocket transport: one Engine.IO packet per frame (text = type digit + data, binary = raw
+ * message bytes). Native `WebSocket` in browsers, `ws` in Node (see `platform.node.ts`).
+ */
+
+import { decodePacket, encodePacket } from "../../parser/engine/index.js";
+import type { EnginePacket } from "../../protocol/engine.js";
+import { buildHeaders, buildUrl, nodeOptionsOf } from "./options.js";
+import type { WebSocketLike } from "./platform.js";
+import { noopHandler, type TransportContext } from "./polling.js";
+import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
+
+type WsState = "idle" | "opening" | "open" | "closed";
+
+/** WebSocket transport. */
+export class WebSocketTransport implements ClientTransport {
+  readonly name = "websocket";
+  sid: string | undefined;
+  #state: WsState = "idle";
+  #sending = false;
+  #ws: WebSocketLike | undefined;
+
+  constructor(
+    readonly ctx: TransportContext,
+    public handler: TransportHandler,
+  ) {}
+
+  get writable(): boolean {
+    return this.#state === "open" && !this.#sending;
+  }
+
+  open(): void {
+    if (this.#state !== "idle") return;
+    const { opts, platform, jar } = this.ctx;
+    let ws: WebSocketLike | undefined;
+    try {
+      ws = platform.createWebSocket({
+        url: buildUrl(opts, "websocket", this.sid),
+        protocols: opts.protocols,
+        headers: buildHeaders(opts, "websocket", jar?.header()),
+        nodeOptions: nodeOptionsOf(opts),
+        unref: opts.autoUnref,
+        ...(jar ? { onSetCookies: (c: readonly string[]) => jar.parse(c) } : {}),
+      });
+    } catch (err) {
+      ws = undefined;
+      this.#state = "closed";
+      this.handler.onError(new TransportError("websocket error", err));
+      return;
+    }
+    if (ws === undefined) {
+      this.#state = "closed";
+      this.handler.onError(new TransportError("websocket error", "WebSocket is not available"));
+      return;
+    }
+    this.#state = "opening";
+    this.#ws = ws;
+    ws.binaryType = platform.isNode ? "nodebuffer" : "arraybuffer";
+    ws.onopen = () => {
+      this.#state = "open";
+      this.handler.onOpen();
+    };
+    ws.onclose = (ev) => {
+      if (this.#state === "closed") return;
+      const handler = this.handler;
+      this.destroy();
+      handler.onClose({ description: "websocket connection closed", context: ev });
+    };
+    ws.onerror = (ev) => {
+      if (this.#state === "closed") return;
+      const handler = this.handler;
+      this.destroy();
+      handler.onError(new TransportError("websocket error", ev));
+    };
+    ws.onmessage = (ev) => this.#onMessage(ev.data);
+  }
+
+  #onMessage(data: unknown): void {
+    let raw: string | Uint8Array;
+    if (typeof data === "string" || data instanceof Uint8Array) raw = data;
+    else if (data instanceof ArrayBuffer) raw = new Uint8Array(data);
+    else return;
+    const decoded = decodePacket(raw);
+    if (!decoded.ok) {
+      this.handler.onError(new TransportError("parse error", decoded.error));
+      return;
+    }
+    this.handler.onPacket(decoded.value);
+  }
+
+  send(packets: readonly EnginePacket[]): void {
+    const ws = this.#ws;
+    if (ws === undefined || this.#state !== "open") return;
+    this.#sending = true;
+    for (const p of packets) ws.send(encodePacket(p));
+    // Report the drain asynchronously, like the network would, so callers never re-enter.
+    queueMicrotask(() => {
+      this.#sending = false;
+      if (this.#state === "open") this.handler.onDrain();
+    });
+  }
+
+  pause(onPaused: () => void): void {
+    onPaused();
+  }
+
+  close(): void {
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.#state = "closed";
+    this.handler = noopHandler;
+    const ws = this.#ws;
+    if (!ws) return;
+    this.#ws = undefined;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep an error listener: `ws` throws on an unhandled error after close().
+    ws.onerror = () => {};
+    try {
+      ws.close();
+    } catch {
+      // Closing a socket that never connected may throw in some runtimes; it is gone either way.
+    }
+  }
+}
