@@ -1,0 +1,91 @@
+/**
+ * The chat application: an Express app serving `public/`, with a Socket.IO server attached to
+ * the same HTTP server (which also serves the browser client at `/socket.io/socket.io.js`).
+ */
+import { createServer } from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import express from "express";
+import { attachChat } from "./chat.mjs";
+import { Server } from "./io.mjs";
+import { LIMITS } from "./limits.mjs";
+
+const publicDir = join(dirname(fileURLToPath(import.meta.url)), "public");
+
+// User content is only ever shown as text or as blob: images, so the page needs nothing else.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/**
+ * @typedef {object} ChatServerOptions
+ * @property {number} [port] TCP port; 0 picks a free one. @default 3000
+ * @property {string} [host] Interface to listen on. @default "127.0.0.1"
+ * @property {(err: unknown) => void} [onError] Called with errors thrown by chat handlers.
+ *
+ * @typedef {object} ChatServer
+ * @property {string} url Where the chat is served, e.g. `http://127.0.0.1:3000`.
+ * @property {number} port The port actually bound.
+ * @property {import("./app.d.mts").ChatIoServer} io The Socket.IO server.
+ * @property {import("node:http").Server} http The HTTP server.
+ * @property {() => Promise<void>} close Disconnects everyone and stops listening.
+ */
+
+/**
+ * Starts the chat.
+ * @param {ChatServerOptions} [options]
+ * @returns {Promise<ChatServer>}
+ * @example
+ * const chat = await createChatServer({ port: 0 });
+ * console.log(`open ${chat.url}`);
+ * await chat.close();
+ */
+export async function createChatServer(options = {}) {
+  const { port = 3000, host = "127.0.0.1", onError } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((_req, res, next) => {
+    res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    next();
+  });
+  app.use(express.static(publicDir));
+
+  const http = createServer(app);
+  const io = new Server(http, { maxHttpBufferSize: LIMITS.maxHttpBufferSize });
+  attachChat(io, onError ? { onError } : {});
+
+  await new Promise((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve(undefined);
+    });
+  });
+  const address = http.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  const urlHost =
+    host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+
+  /** @type {Promise<void> | undefined} */
+  let closing;
+  const close = () => {
+    closing ??= new Promise((resolve) => {
+      http.once("close", () => resolve());
+      io.close();
+      // Socket.IO closes the HTTP server it is attached to; make sure of it, and end idle
+      // keep-alive connections so the port is free at once.
+      if (http.listening) http.close();
+      http.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return { url: `http://${urlHost}:${boundPort}`, port: boundPort, io, http, close };
+}

@@ -1,0 +1,328 @@
+// The chat page: one Socket.IO connection (`io()` from /socket.io/socket.io.js, standard
+// socket.io-client API only), rooms, presence, typing, delivery ticks, images as binary, and a
+// connection banner driven by the Manager's reconnection events.
+import * as view from "./view.js";
+
+const { el } = view;
+const NICK = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.-]*[\p{L}\p{N}_.])?$/u;
+const TEXT_MAX = 2000;
+const IMAGE_MAX_BYTES = 1024 * 1024;
+const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+// `?reconnectionDelay=100` makes reconnection snappier (the restart test uses it).
+const delay = Number(new URLSearchParams(location.search).get("reconnectionDelay"));
+const reconnectOptions =
+  delay >= 50 && delay <= 10_000
+    ? { reconnectionDelay: delay, reconnectionDelayMax: delay * 4 }
+    : {};
+
+/** Identifies this tab across reconnects, so a reconnect replaces its own stale session. */
+const clientId = crypto.randomUUID();
+
+/**
+ * @typedef {{ event: "message" | "image", payload: object, li: HTMLLIElement, sentWhileConnected: boolean }} Pending
+ */
+const state = {
+  /** @type {"lobby" | "joining" | "in-room"} */
+  phase: "lobby",
+  nick: "",
+  room: "",
+  /** @type {{ name: string, count: number }[]} */
+  rooms: [],
+  /** Messages waiting for their ack, by id. @type {Map<string, Pending>} */
+  pending: new Map(),
+  /** Who is typing in the room, with the timer that forgets them. @type {Map<string, number>} */
+  typing: new Map(),
+  /** @type {"connecting" | "connected" | "reconnecting" | "offline"} */
+  connection: "connecting",
+  attempt: 0,
+};
+
+/* global io */
+const socket = io({
+  // Re-read on every (re)connection: the server puts us back in our room before handling
+  // anything we queued while offline.
+  auth: (cb) =>
+    cb(state.phase === "in-room" ? { clientId, nick: state.nick, room: state.room } : { clientId }),
+  ...reconnectOptions,
+});
+
+// ---- connection banner -------------------------------------------------------------------
+
+/**
+ * @param {typeof state.connection} connection
+ * @param {number} [attempt]
+ */
+function setConnection(connection, attempt = 0) {
+  state.connection = connection;
+  state.attempt = attempt;
+  renderBanner();
+}
+
+function renderBanner() {
+  const queued = state.pending.size;
+  const queue = queued > 0 ? ` · ${queued} message${queued === 1 ? "" : "s"} queued` : "";
+  const transport = socket.io.engine?.transport?.name;
+  const text = {
+    connecting: "Connecting…",
+    connected: `Connected${transport ? ` · ${transport}` : ""}`,
+    reconnecting:
+      state.attempt > 0
+        ? `Reconnecting… attempt ${state.attempt}`
+        : "Connection lost, reconnecting…",
+    offline: "Offline",
+  }[state.connection];
+  view.setBanner(
+    state.connection,
+    state.connection === "connected" ? text : text + queue,
+    state.connection === "offline",
+  );
+}
+
+socket.on("connect", () => {
+  setConnection("connected");
+  socket.io.engine.once("upgrade", renderBanner);
+  resendInFlight();
+});
+socket.on("disconnect", () => setConnection(socket.active ? "reconnecting" : "offline"));
+socket.io.on("reconnect_attempt", (attempt) => setConnection("reconnecting", attempt));
+socket.io.on("reconnect_failed", () => setConnection("offline"));
+window.addEventListener("offline", () => socket.connected || setConnection("offline"));
+el.bannerRetry.addEventListener("click", () => socket.connect());
+
+// ---- rooms and presence ------------------------------------------------------------------
+
+function renderRooms() {
+  view.renderRooms(state.rooms, state.phase === "in-room" ? state.room : "", pickRoom);
+}
+
+/** @param {string} room */
+function pickRoom(room) {
+  if (state.phase === "in-room") join(state.nick, room);
+  else {
+    el.room.value = room;
+    el.nick.focus();
+  }
+}
+
+/**
+ * @param {string} nick
+ * @param {string} room
+ */
+function join(nick, room) {
+  const errorAt = state.phase === "in-room" ? el.composerError : el.loginError;
+  if (!NICK.test(nick) || [...nick].length < 2 || [...nick].length > 24) {
+    return view.showError(
+      errorAt,
+      "Nicknames are 2–24 letters or digits (also spaces, '.', '_', '-').",
+    );
+  }
+  if (state.phase === "lobby") state.phase = "joining";
+  socket.emit("join", { nick, room }, (/** @type {any} */ res) => {
+    if (state.phase === "joining") state.phase = "lobby";
+    if (res?.ok) enterRoom(res);
+    else view.showError(errorAt, res?.error ?? "Could not join.");
+  });
+}
+
+/** @param {{ nick: string, room: string, members: string[], history: view.ChatMessage[] }} joined */
+function enterRoom(joined) {
+  const switched = joined.room !== state.room || state.phase !== "in-room";
+  state.phase = "in-room";
+  state.nick = joined.nick;
+  state.room = joined.room;
+  if (switched) {
+    view.clearMessages();
+    clearTyping();
+  }
+  for (const m of joined.history) showMessage(m);
+  view.renderRoomHeader(joined.room, joined.nick);
+  view.renderPeople(joined.members, joined.nick);
+  view.showError(el.loginError, "");
+  view.showError(el.composerError, "");
+  view.showView("room");
+  renderRooms();
+  el.text.focus();
+}
+
+function leave() {
+  socket.emit("leave");
+  state.phase = "lobby";
+  state.room = "";
+  view.clearMessages();
+  clearTyping();
+  view.showView("lobby");
+  renderRooms();
+  el.nick.value = state.nick;
+}
+
+socket.on("rooms", (rooms) => {
+  state.rooms = Array.isArray(rooms) ? rooms : [];
+  renderRooms();
+});
+socket.on("presence", ({ room, members }) => {
+  if (room !== state.room) return;
+  view.renderPeople(members, state.nick);
+  for (const nick of state.typing.keys()) if (!members.includes(nick)) stopShowingTyping(nick);
+});
+socket.on("joined", enterRoom);
+socket.on("join_error", (res) => {
+  state.phase = "lobby";
+  view.showView("lobby");
+  view.showError(el.loginError, res?.error ?? "Could not re-join the room.");
+});
+socket.on("notice", ({ text, ts }) => view.addNotice(text, ts));
+
+// ---- messages ----------------------------------------------------------------------------
+
+/** @param {view.ChatMessage} m */
+function showMessage(m) {
+  if (view.hasMessage(view.messageKey(m.from, m.id))) return;
+  const mine = m.from === state.nick;
+  view.addMessage(m, { mine, status: mine ? "delivered" : "received" });
+}
+
+socket.on("message", (m) => {
+  stopShowingTyping(m.from);
+  showMessage(m);
+});
+
+/**
+ * Shows a message as pending and emits it. While offline the client's send buffer keeps it
+ * until the connection is back.
+ * @param {"message" | "image"} event
+ * @param {view.ChatMessage} message
+ * @param {object} payload
+ */
+function send(event, message, payload) {
+  const li = view.addMessage(message, { mine: true, status: "pending" });
+  const entry = { event, payload, li, sentWhileConnected: false };
+  state.pending.set(message.id, entry);
+  emitPending(message.id, entry);
+  renderBanner();
+}
+
+/** @param {string} id @param {Pending} entry */
+function emitPending(id, entry) {
+  entry.sentWhileConnected = socket.connected;
+  socket.emit(entry.event, entry.payload, (/** @type {any} */ res) => {
+    if (state.pending.get(id) !== entry) return;
+    state.pending.delete(id);
+    if (res?.ok) view.setStatus(entry.li, "delivered");
+    else view.setStatus(entry.li, "failed", res?.error ?? "Not delivered.");
+    renderBanner();
+  });
+}
+
+// A message written to a connection that then died may never have arrived, and its ack is
+// lost. Send it again: the server acknowledges a repeated id without forwarding it twice.
+function resendInFlight() {
+  for (const [id, entry] of state.pending) if (entry.sentWhileConnected) emitPending(id, entry);
+}
+
+el.composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = el.text.value.trim();
+  if (!text || state.phase !== "in-room") return;
+  if (text.length > TEXT_MAX) {
+    return view.showError(
+      el.composerError,
+      `Message is too long (${text.length} characters, limit ${TEXT_MAX}).`,
+    );
+  }
+  view.showError(el.composerError, "");
+  const id = crypto.randomUUID();
+  send("message", { kind: "text", id, from: state.nick, text, ts: Date.now() }, { id, text });
+  el.text.value = "";
+  stopTyping();
+});
+
+el.text.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    el.composer.requestSubmit();
+  }
+});
+
+el.imageInput.addEventListener("change", async () => {
+  const file = el.imageInput.files?.[0];
+  el.imageInput.value = "";
+  if (!file || state.phase !== "in-room") return;
+  if (!IMAGE_TYPES.has(file.type)) {
+    return view.showError(el.composerError, "Only PNG, JPEG, GIF and WebP images can be shared.");
+  }
+  if (file.size > IMAGE_MAX_BYTES) {
+    const mb = (file.size / (1024 * 1024)).toFixed(1);
+    return view.showError(el.composerError, `Image is too large (${mb} MB, limit 1 MB).`);
+  }
+  view.showError(el.composerError, "");
+  // The raw bytes go out as a binary attachment, not as base64 text.
+  const data = await file.arrayBuffer();
+  const id = crypto.randomUUID();
+  send(
+    "image",
+    { kind: "image", id, from: state.nick, mime: file.type, data: file, ts: Date.now() },
+    { id, data },
+  );
+});
+
+// ---- typing ------------------------------------------------------------------------------
+
+let typingSent = false;
+/** @type {number | undefined} */
+let typingIdle;
+
+function stopTyping() {
+  clearTimeout(typingIdle);
+  if (typingSent && socket.connected) socket.emit("typing", false);
+  typingSent = false;
+}
+
+el.text.addEventListener("input", () => {
+  if (state.phase !== "in-room") return;
+  if (!el.text.value.trim()) return stopTyping();
+  // Typing hints are not worth queueing while offline.
+  if (!typingSent && socket.connected) {
+    socket.emit("typing", true);
+    typingSent = true;
+  }
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, 3000);
+});
+el.text.addEventListener("blur", stopTyping);
+
+/** @param {string} nick */
+function stopShowingTyping(nick) {
+  clearTimeout(state.typing.get(nick));
+  if (state.typing.delete(nick)) view.renderTyping([...state.typing.keys()]);
+}
+
+function clearTyping() {
+  for (const nick of [...state.typing.keys()]) stopShowingTyping(nick);
+}
+
+socket.on("typing", ({ nick, typing }) => {
+  stopShowingTyping(nick);
+  if (!typing) return;
+  state.typing.set(
+    nick,
+    setTimeout(() => stopShowingTyping(nick), 6000),
+  );
+  view.renderTyping([...state.typing.keys()]);
+});
+
+// ---- forms -------------------------------------------------------------------------------
+
+el.login.addEventListener("submit", (event) => {
+  event.preventDefault();
+  join(el.nick.value.trim(), el.room.value.trim());
+});
+el.newRoom.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const room = el.newRoomName.value.trim();
+  if (!room) return;
+  el.newRoomName.value = "";
+  pickRoom(room);
+});
+el.leave.addEventListener("click", leave);
+renderRooms();
