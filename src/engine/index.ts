@@ -1,0 +1,23 @@
+/**
+ * `tether-io/engine`: the Engine.IO v4 server.
+ * @see docs/protocol/engine-io.md
+ */
+export type { CloseReason, EnginePacket, RawData, TransportName } from "../protocol/engine.js";
+export { ErrorCodes, ErrorMessages } from "../protocol/engine.js";
+export { EngineServerErrors } from "./server/errors.js";
+export type {
+  AllowRequestCallback,
+  AttachOptions,
+  CookieOptions,
+  CorsOptions,
+  EngineMiddleware,
+  EngineServerOptions,
+  ResolvedEngineOptions,
+} from "./server/options.js";
+export { type PreEncodedPacket, preEncode } from "./server/outbound.js";
+export {
+  type ConnectionErrorEvent,
+  EngineServer,
+  type EngineServerEvents,
+} from "./server/server.js";
+export { EngineSocket, type EngineSocketEvents, type SendOptions } from "./server/socket.js";

@@ -1,0 +1,453 @@
+/**
+ * The Engine.IO v4 server: verifies requests, performs handshakes, routes polling requests and
+ * WebSocket upgrades to sessions, and owns the shared heartbeat scheduler and flush queue.
+ *
+ *   client                                   server
+ *     │ GET /engine.io/?EIO=4&transport=polling │
+ *     │────────────────────────────────────────▶│ middlewares → verify → generateId
+ *     │ 200 0{"sid":…,"upgrades":["websocket"]…}│ new EngineSocket, emit "connection"
+ *     │◀────────────────────────────────────────│
+ */
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  ServerResponse,
+} from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { type ErrorCode, ErrorCodes, ErrorMessages } from "../../protocol/engine.js";
+import { Emitter } from "../../shared/emitter.js";
+import { serializeCookie } from "./cookie.js";
+import { corsMiddleware } from "./cors.js";
+import { DeadlineWheel } from "./deadline-wheel.js";
+import { generateSessionId } from "./id.js";
+import {
+  type AttachOptions,
+  computePath,
+  type EngineMiddleware,
+  type EngineServerOptions,
+  type ResolvedEngineOptions,
+  resolveOptions,
+} from "./options.js";
+import { preEncode } from "./outbound.js";
+import { PollingTransport } from "./polling.js";
+import { EngineSocket, type SessionHost } from "./socket.js";
+import {
+  abortRequest,
+  abortUpgrade,
+  checkRequest,
+  parseQuery,
+  type RequestError,
+} from "./verify.js";
+import { EngineWebSocket, WebSocketTransport } from "./websocket.js";
+
+/** Payload of the `connection_error` event. */
+export interface ConnectionErrorEvent {
+  readonly req: IncomingMessage;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly context: unknown;
+}
+
+/** Events of an {@link EngineServer}. */
+export type EngineServerEvents = {
+  connection: (socket: EngineSocket) => void;
+  connection_error: (err: ConnectionErrorEvent) => void;
+  /** Headers of a handshake response (add to the object to send more). */
+  initial_headers: (headers: Record<string, string | string[]>, req: IncomingMessage) => void;
+  /** Headers of every polling response and WebSocket 101. */
+  headers: (headers: Record<string, string | string[]>, req: IncomingMessage) => void;
+};
+
+type Headers = Record<string, string | string[]>;
+
+function noop(): void {}
+
+/** True when `url` is under `path` (upstream prefix rule; stricter without trailing slash). */
+function underPath(url: string | undefined, path: string): boolean {
+  if (url === undefined || !url.startsWith(path)) return false;
+  if (path.endsWith("/")) return true;
+  const next = url.charAt(path.length);
+  return next === "" || next === "/" || next === "?";
+}
+
+/**
+ * An Engine.IO v4 server.
+ * @example
+ * const engine = new EngineServer({ pingInterval: 10_000 });
+ * engine.attach(httpServer);
+ * engine.on("connection", (socket) => socket.on("message", (d) => socket.send(d)));
+ */
+export class EngineServer extends Emitter<EngineServerEvents> {
+  /** Pre-encodes one message packet for writing to many sessions (see `sendPreEncoded`). */
+  static encodeMessage = preEncode;
+
+  /** Options with defaults applied. */
+  readonly opts: ResolvedEngineOptions;
+  /** Open sessions by id. */
+  readonly clients = new Map<string, EngineSocket>();
+  #middlewares: EngineMiddleware[] = [];
+  #cors: EngineMiddleware | undefined;
+  #wss: WebSocketServer | undefined;
+  #host: SessionHost;
+  #dirty: EngineSocket[] = [];
+  /** Sid of a WebSocket handshake in progress, for the cookie of its 101 response. */
+  #upgradeSids = new WeakMap<IncomingMessage, string>();
+  /** Headers set by middlewares on an upgrade request, added to its 101 response. */
+  #upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
+
+  constructor(opts?: EngineServerOptions) {
+    super();
+    this.opts = resolveOptions(opts);
+    if (this.opts.cors !== undefined) this.#cors = corsMiddleware(this.opts.cors);
+    const resolution = Math.min(
+      500,
+      Math.max(4, Math.min(this.opts.pingInterval, this.opts.pingTimeout) / 10),
+    );
+    const flushDirty = (): void => {
+      const list = this.#dirty;
+      this.#dirty = [];
+      for (const s of list) s.flushQueued();
+    };
+    this.#host = {
+      opts: this.opts,
+      wheel: new DeadlineWheel<EngineSocket>(resolution),
+      scheduleFlush: (socket) => {
+        if (this.#dirty.push(socket) === 1) process.nextTick(flushDirty);
+      },
+      decorateHeaders: (req, headers, sid, handshake) =>
+        this.#decorate(req, headers, sid, handshake),
+      removeSession: (socket) => {
+        if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
+      },
+    };
+  }
+
+  /** Number of open sessions. */
+  get clientsCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Adds an Express-style middleware run before verification on every engine request
+   * (polling and upgrades). Calling `next(err)` refuses the request with 400 code 3.
+   * @example engine.use((req, res, next) => (req.headers.authorization ? next() : next(new Error("no"))));
+   */
+  use(middleware: EngineMiddleware): void {
+    this.#middlewares.push(middleware);
+  }
+
+  /**
+   * Returns the id of a new session; override (or assign) to customise. May return a promise.
+   * @example engine.generateId = () => crypto.randomUUID();
+   */
+  generateId(_req: IncomingMessage): string | Promise<string> {
+    return generateSessionId();
+  }
+
+  #decorate(req: IncomingMessage, headers: Headers, sid: string, handshake: boolean): void {
+    if (handshake) {
+      if (this.opts.cookie !== undefined) {
+        headers["Set-Cookie"] = [serializeCookie(sid, this.opts.cookie)];
+      }
+      this.emit("initial_headers", headers, req);
+    }
+    this.emit("headers", headers, req);
+  }
+
+  #refuse(req: IncomingMessage, err: RequestError): void {
+    this.emit("connection_error", {
+      req,
+      code: err.code,
+      message: ErrorMessages[err.code],
+      context: err.context,
+    });
+  }
+
+  #runMiddlewares(
+    req: IncomingMessage,
+    res: ServerResponse,
+    list: readonly EngineMiddleware[],
+    done: (err: unknown) => void,
+  ): void {
+    let i = 0;
+    const next = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        done(err);
+        return;
+      }
+      const mw = list[i++];
+      if (mw === undefined) {
+        done(undefined);
+        return;
+      }
+      try {
+        mw(req, res, next);
+      } catch (e) {
+        done(e);
+      }
+    };
+    next();
+  }
+
+  #allow(req: IncomingMessage, cb: (err: RequestError | undefined) => void): void {
+    const allowRequest = this.opts.allowRequest;
+    if (allowRequest === undefined) {
+      cb(undefined);
+      return;
+    }
+    let called = false;
+    allowRequest(req, (message, success) => {
+      if (called) return;
+      called = true;
+      cb(
+        success
+          ? undefined
+          : { code: ErrorCodes.FORBIDDEN, context: { message: message ?? undefined } },
+      );
+    });
+  }
+
+  #withId(
+    req: IncomingMessage,
+    fail: (err: RequestError) => void,
+    then: (id: string) => void,
+  ): void {
+    const bad = (error: unknown): void =>
+      fail({ code: ErrorCodes.BAD_REQUEST, context: { name: "ID_GENERATION_ERROR", error } });
+    let id: string | Promise<string>;
+    try {
+      id = this.generateId(req);
+    } catch (e) {
+      bad(e);
+      return;
+    }
+    if (typeof id === "string") then(id);
+    else id.then(then, bad);
+  }
+
+  /** Handles an HTTP request under the engine path (for frameworks; `attach` calls it). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const query = parseQuery(req.url);
+    const refuse = (err: RequestError): void => {
+      this.#refuse(req, err);
+      abortRequest(res, err);
+    };
+    const list = this.#cors === undefined ? this.#middlewares : [this.#cors, ...this.#middlewares];
+    this.#runMiddlewares(req, res, list, (mwErr) => {
+      if (mwErr !== undefined) {
+        refuse({ code: ErrorCodes.BAD_REQUEST, context: { name: "MIDDLEWARE_FAILURE" } });
+        return;
+      }
+      if (res.writableEnded) return;
+      const err = checkRequest(req, query, false, this.opts.transports, this.clients);
+      if (err !== undefined) {
+        refuse(err);
+        return;
+      }
+      const sid = query.get("sid");
+      if (sid !== null) {
+        this.clients.get(sid)?.onPollingRequest(req, res);
+        return;
+      }
+      this.#allow(req, (denied) => {
+        if (denied !== undefined) {
+          refuse(denied);
+          return;
+        }
+        if (query.get("EIO") !== "4") {
+          refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
+          return;
+        }
+        this.#withId(req, refuse, (id) => {
+          if (res.destroyed || res.writableEnded) return;
+          const session = new EngineSocket(
+            this,
+            this.#host,
+            id,
+            req,
+            (o) => new PollingTransport(o),
+          );
+          this.clients.set(id, session);
+          this.emit("connection", session);
+          session.onPollingRequest(req, res);
+        });
+      });
+    });
+  }
+
+  #webSocketServer(): WebSocketServer {
+    if (this.#wss === undefined) {
+      const wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        perMessageDeflate: this.opts.perMessageDeflate,
+        maxPayload: this.opts.maxHttpBufferSize,
+        WebSocket: EngineWebSocket,
+      });
+      wss.on("headers", (lines: string[], req: IncomingMessage) => {
+        const headers: Headers = { ...this.#upgradeHeaders.get(req) };
+        this.#upgradeHeaders.delete(req);
+        const sid = this.#upgradeSids.get(req);
+        this.#decorate(req, headers, sid ?? "", sid !== undefined);
+        for (const [k, v] of Object.entries(headers)) {
+          for (const value of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${value}`);
+        }
+      });
+      wss.on("error", noop);
+      this.#wss = wss;
+    }
+    return this.#wss;
+  }
+
+  /** Handles an HTTP upgrade under the engine path (for frameworks; `attach` calls it). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", noop);
+    const query = parseQuery(req.url);
+    const refuse = (err: RequestError): void => {
+      this.#refuse(req, err);
+      abortUpgrade(socket, err);
+    };
+    // A detached response collects headers middlewares set; they are added to the 101.
+    const res = new ServerResponse(req);
+    this.#runMiddlewares(req, res, this.#middlewares, (mwErr) => {
+      if (mwErr !== undefined) {
+        refuse({ code: ErrorCodes.BAD_REQUEST, context: { name: "MIDDLEWARE_FAILURE" } });
+        return;
+      }
+      if (res.writableEnded) {
+        socket.destroy();
+        return;
+      }
+      const err =
+        checkRequest(req, query, true, this.opts.transports, this.clients) ??
+        (query.get("transport") === "websocket"
+          ? undefined
+          : { code: ErrorCodes.BAD_REQUEST, context: { name: "TRANSPORT_MISMATCH" } });
+      if (err !== undefined) {
+        refuse(err);
+        return;
+      }
+      const extra = res.getHeaders();
+      if (Object.keys(extra).length > 0) {
+        const headers: Headers = {};
+        for (const [k, v] of Object.entries(extra)) {
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v : String(v);
+        }
+        this.#upgradeHeaders.set(req, headers);
+      }
+      const sid = query.get("sid");
+      if (sid !== null) {
+        this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
+          const session = this.clients.get(sid);
+          const transport = new WebSocketTransport(
+            session ?? { ...DETACHED_OWNER },
+            ws as EngineWebSocket,
+            socket,
+          );
+          if (session === undefined) transport.discard();
+          else session.maybeUpgrade(transport);
+        });
+        return;
+      }
+      this.#allow(req, (denied) => {
+        if (denied !== undefined) {
+          refuse(denied);
+          return;
+        }
+        if (query.get("EIO") !== "4") {
+          refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
+          return;
+        }
+        this.#withId(req, refuse, (id) => {
+          if (socket.destroyed) return;
+          this.#upgradeSids.set(req, id);
+          this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
+            this.#upgradeSids.delete(req);
+            const session = new EngineSocket(
+              this,
+              this.#host,
+              id,
+              req,
+              (o) => new WebSocketTransport(o, ws as EngineWebSocket, socket),
+            );
+            this.clients.set(id, session);
+            this.emit("connection", session);
+          });
+        });
+      });
+    });
+  }
+
+  /**
+   * Serves the engine on `server` under `opts.path`; other requests go to the server's
+   * previous `request` listeners, untouched.
+   * @example engine.attach(createServer(app), { path: "/engine.io" });
+   */
+  attach(server: HttpServer, opts: AttachOptions = {}): void {
+    const path = computePath(opts);
+    const destroyUpgrade = opts.destroyUpgrade !== false;
+    const destroyUpgradeTimeout = opts.destroyUpgradeTimeout ?? 1000;
+    server.on("close", () => this.close());
+    const previous = server.listeners("request").slice() as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
+    server.removeAllListeners("request");
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (underPath(req.url, path)) this.handleRequest(req, res);
+      else for (const l of previous) l.call(server, req, res);
+    });
+    if (!this.opts.transports.includes("websocket")) return;
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (underPath(req.url, path)) {
+        this.handleUpgrade(req, socket, head);
+        return;
+      }
+      if (!destroyUpgrade) return;
+      // Listening to `upgrade` disables Node's default of destroying unanswered upgrades.
+      const timer = setTimeout(() => {
+        const written = "bytesWritten" in socket ? Number(socket.bytesWritten) : 0;
+        if (socket.writable && written <= 0) {
+          socket.on("error", noop);
+          socket.end();
+        }
+      }, destroyUpgradeTimeout);
+      timer.unref();
+    });
+  }
+
+  /**
+   * Starts a standalone HTTP server on `port` serving only the engine (other paths → 501).
+   * @example new EngineServer().listen(3000);
+   */
+  listen(port: number, opts?: AttachOptions, cb?: () => void): HttpServer {
+    const http = createServer((_req, res) => {
+      res.writeHead(501);
+      res.end("Not Implemented");
+    });
+    this.attach(http, opts);
+    http.listen(port, cb);
+    return http;
+  }
+
+  /** Closes every session with reason `server shutting down` (the HTTP server stays open). */
+  close(): void {
+    for (const session of [...this.clients.values()]) session.shutdown();
+    this.#host.wheel.clear();
+  }
+}
+
+/** Owner of a WebSocket that arrived for a session which no longer exists. */
+const DETACHED_OWNER = {
+  maxPayload: 0,
+  compressionThreshold: false as const,
+  onTransportPacket: noop,
+  onTransportParseError: noop,
+  onTransportReady: noop,
+  onTransportDrain: noop,
+  onTransportError: noop,
+  onTransportClose: noop,
+  decorateHeaders: noop,
+};

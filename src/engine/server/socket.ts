@@ -1,0 +1,475 @@
+/**
+ * One Engine.IO session: the write buffer, heartbeat, upgrade and close logic, independent of
+ * the transport in use.
+ *
+ * State machine (one `#state` field, changed only in `#transition`):
+ *
+ *   opening ──▶ open ──(2probe on a ws)──▶ upgrading ──(5)──▶ open (now on websocket)
+ *                 │                            │ (timeout / bad probe packet / probe closed)
+ *                 │                            └──────────────▶ open (still polling)
+ *                 ├──(close())──▶ closing ──(buffer drained, transport closed)──▶ closed
+ *                 └──(transport close/error, parse error, ping timeout, server close)──▶ closed
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { SendableData } from "../../parser/engine/index.js";
+import { toRawData } from "../../parser/engine/index.js";
+import type { CloseReason, EnginePacket, TransportName } from "../../protocol/engine.js";
+import { Emitter } from "../../shared/emitter.js";
+import type { TetherError } from "../../shared/errors.js";
+import type { DeadlineItem, DeadlineWheel } from "./deadline-wheel.js";
+import { EngineServerErrors, engineError } from "./errors.js";
+import type { ResolvedEngineOptions } from "./options.js";
+import { OutboundPacket, type PreEncodedPacket } from "./outbound.js";
+import { PollingTransport } from "./polling.js";
+import type { EngineServer } from "./server.js";
+import type { ServerTransport, TransportOwner } from "./transport.js";
+import type { WebSocketTransport } from "./websocket.js";
+
+/** Events of an {@link EngineSocket}. */
+export type EngineSocketEvents = {
+  /** A message from the client (binary as a Node Buffer). */
+  message: (data: string | Buffer) => void;
+  /** Any packet from the client. */
+  packet: (packet: EnginePacket) => void;
+  /** A packet about to be queued for the client. */
+  packetCreate: (packet: EnginePacket) => void;
+  /** The client probed an upgrade (`2probe` answered with `3probe`). */
+  upgrading: (transport: { readonly name: TransportName }) => void;
+  /** The session moved to the new transport. */
+  upgrade: (transport: { readonly name: TransportName }) => void;
+  /** Everything written so far has been handed to the socket. */
+  drain: () => void;
+  /** The write buffer is about to be written. */
+  flush: (buffer: readonly EnginePacket[]) => void;
+  /** The client answered a ping. */
+  heartbeat: () => void;
+  /** Reserved; transport failures close the session and are reported through `close`. */
+  error: (err: Error) => void;
+  /** The session closed (fires exactly once). */
+  close: (reason: CloseReason, description?: unknown) => void;
+};
+
+/** Options of `send`. */
+export interface SendOptions {
+  /** Allow compression of this packet (polling `httpCompression`, ws `perMessageDeflate`). @default true */
+  compress?: boolean;
+}
+
+/** What a session needs from its server (kept off the public server API). */
+export interface SessionHost {
+  readonly opts: ResolvedEngineOptions;
+  readonly wheel: DeadlineWheel<EngineSocket>;
+  /** Flushes `socket` at the end of the current tick (coalesces writes of one turn). */
+  scheduleFlush(socket: EngineSocket): void;
+  decorateHeaders(
+    req: IncomingMessage,
+    headers: Record<string, string | string[]>,
+    sid: string,
+    handshake: boolean,
+  ): void;
+  removeSession(socket: EngineSocket): void;
+}
+
+type SessionState = "opening" | "open" | "upgrading" | "closing" | "closed";
+
+const PING = new OutboundPacket("ping");
+const NOOP = new OutboundPacket("noop");
+const PONG_PROBE = new OutboundPacket("pong", "probe");
+/** While an upgrade is pending, a waiting GET is released with a noop this often. */
+const NOOP_INTERVAL = 100;
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** A server-side Engine.IO session. */
+export class EngineSocket
+  extends Emitter<EngineSocketEvents>
+  implements TransportOwner, DeadlineItem
+{
+  /** Session id (`sid`), 20 URL-safe characters. */
+  readonly id: string;
+  /** Engine.IO protocol revision of the client. */
+  readonly protocol = 4 as const;
+  /** The server this session belongs to. */
+  readonly server: EngineServer;
+  /** Address of the client at handshake. */
+  readonly remoteAddress: string;
+  /** The handshake request. */
+  request: IncomingMessage;
+
+  #host: SessionHost;
+  #state: SessionState = "opening";
+  #transport: ServerTransport;
+  #probe: WebSocketTransport | undefined;
+  #buffer: OutboundPacket[] = [];
+  #compress = false;
+  #callbacks: (() => void)[] | undefined;
+  #sentCallbacks: (() => void)[] | undefined;
+  #flushQueued = false;
+  /** Absolute time of the heartbeat deadline in the wheel, 0 when unscheduled. */
+  #deadline = 0;
+  #awaitingPong = false;
+  #upgradeTimer: ReturnType<typeof setTimeout> | undefined;
+  #noopTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** @internal created by the server on handshake. */
+  constructor(
+    server: EngineServer,
+    host: SessionHost,
+    id: string,
+    req: IncomingMessage,
+    createTransport: (owner: TransportOwner) => ServerTransport,
+  ) {
+    super();
+    this.server = server;
+    this.#host = host;
+    this.id = id;
+    this.request = req;
+    this.remoteAddress = req.socket?.remoteAddress ?? "";
+    this.#transport = createTransport(this);
+    this.#open();
+  }
+
+  /** `opening` | `open` | `closing` | `closed` (an upgrade in progress reads as `open`). */
+  get readyState(): "opening" | "open" | "closing" | "closed" {
+    return this.#state === "upgrading" ? "open" : this.#state;
+  }
+
+  /** The transport in use. */
+  get transport(): { readonly name: TransportName; readonly writable: boolean } {
+    return this.#transport;
+  }
+
+  /** Bytes queued for this client and not yet written to its socket. */
+  get bufferedAmount(): number {
+    let n = this.#transport.bufferedAmount;
+    for (const p of this.#buffer) n += p.size;
+    return n;
+  }
+
+  /** @internal TransportOwner */
+  get maxPayload(): number {
+    return this.#host.opts.maxHttpBufferSize;
+  }
+
+  /** @internal TransportOwner */
+  get compressionThreshold(): number | false {
+    return this.#host.opts.httpCompression;
+  }
+
+  #transition(next: SessionState): void {
+    if (this.#state === "upgrading") {
+      if (this.#upgradeTimer !== undefined) clearTimeout(this.#upgradeTimer);
+      if (this.#noopTimer !== undefined) clearInterval(this.#noopTimer);
+      this.#upgradeTimer = undefined;
+      this.#noopTimer = undefined;
+    }
+    this.#state = next;
+  }
+
+  #open(): void {
+    const opts = this.#host.opts;
+    const upgrades =
+      this.#transport.name === "polling" &&
+      opts.allowUpgrades &&
+      opts.transports.includes("websocket")
+        ? ["websocket"]
+        : [];
+    // Key order is part of the wire format.
+    const handshake = JSON.stringify({
+      sid: this.id,
+      upgrades,
+      pingInterval: opts.pingInterval,
+      pingTimeout: opts.pingTimeout,
+      maxPayload: opts.maxHttpBufferSize,
+    });
+    this.#transition("open");
+    this.#sendPacket(new OutboundPacket("open", handshake), false, undefined);
+    if (opts.initialPacket !== undefined) {
+      this.#sendPacket(new OutboundPacket("message", opts.initialPacket), true, undefined);
+    }
+    this.#schedule(Date.now() + opts.pingInterval);
+  }
+
+  // ── heartbeat ──────────────────────────────────────────────────────────────────────────────
+
+  #schedule(at: number): void {
+    if (this.#deadline !== 0) this.#host.wheel.remove(this, this.#deadline);
+    this.#deadline = at;
+    this.#host.wheel.add(this, at);
+  }
+
+  #unschedule(): void {
+    if (this.#deadline !== 0) this.#host.wheel.remove(this, this.#deadline);
+    this.#deadline = 0;
+  }
+
+  /** @internal fired by the server's deadline wheel. */
+  onDeadline(now: number): void {
+    this.#deadline = 0;
+    if (this.#state === "closed") return;
+    if (this.#awaitingPong) {
+      this.#onClose("ping timeout");
+      return;
+    }
+    this.#awaitingPong = true;
+    this.#sendPacket(PING, false, undefined);
+    this.#schedule(now + this.#host.opts.pingTimeout);
+  }
+
+  #onPong(): void {
+    if (this.#awaitingPong) {
+      this.#awaitingPong = false;
+      this.#schedule(Date.now() + this.#host.opts.pingInterval);
+    }
+    this.emitReserved("heartbeat");
+  }
+
+  // ── sending ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Sends a message (string, Buffer, ArrayBuffer or typed array); `cb` runs once it is written.
+   * @example socket.send("hello"); socket.send(Buffer.from([1, 2, 3]), () => console.log("sent"));
+   */
+  send(data: SendableData, opts?: SendOptions | (() => void), cb?: () => void): this {
+    const callback = typeof opts === "function" ? opts : cb;
+    const compress = typeof opts === "object" ? opts.compress !== false : true;
+    this.#sendPacket(new OutboundPacket("message", toRawData(data)), compress, callback);
+    return this;
+  }
+
+  /** Alias of {@link EngineSocket.send}. */
+  write(data: SendableData, opts?: SendOptions | (() => void), cb?: () => void): this {
+    return this.send(data, opts, cb);
+  }
+
+  /**
+   * Queues a packet encoded once for many sessions (see `preEncode`).
+   * @example const p = preEncode("hi"); for (const s of engine.clients.values()) s.sendPreEncoded(p);
+   */
+  sendPreEncoded(packet: PreEncodedPacket, opts?: SendOptions): this {
+    this.#sendPacket(packet, opts?.compress !== false, undefined);
+    return this;
+  }
+
+  #sendPacket(packet: OutboundPacket, compress: boolean, cb: (() => void) | undefined): void {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    this.emitReserved("packetCreate", packet);
+    this.#buffer.push(packet);
+    if (compress) this.#compress = true;
+    if (cb !== undefined) {
+      if (this.#callbacks === undefined) this.#callbacks = [cb];
+      else this.#callbacks.push(cb);
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      this.#host.scheduleFlush(this);
+    }
+  }
+
+  /** @internal called by the server once per tick for sessions with queued packets. */
+  flushQueued(): void {
+    this.#flushQueued = false;
+    this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#state === "closed" || this.#buffer.length === 0 || !this.#transport.writable) return;
+    const packets = this.#buffer;
+    this.emitReserved("flush", packets);
+    this.#buffer = [];
+    const compress = this.#compress;
+    this.#compress = false;
+    if (this.#callbacks !== undefined) {
+      if (this.#sentCallbacks === undefined) this.#sentCallbacks = this.#callbacks;
+      else this.#sentCallbacks.push(...this.#callbacks);
+      this.#callbacks = undefined;
+    }
+    this.#transport.send(packets, compress);
+  }
+
+  // ── closing ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Closes the session after the write buffer is flushed (reason `forced close`).
+   * With `discard`, unsent packets are dropped and the session closes at once.
+   * @example socket.close();
+   */
+  close(discard = false): void {
+    if (this.#state !== "open" && this.#state !== "upgrading" && this.#state !== "opening") return;
+    if (this.#probe !== undefined) this.#abortUpgrade();
+    this.#transition("closing");
+    if (discard) {
+      this.#buffer = [];
+      this.#callbacks = undefined;
+    }
+    if (this.#buffer.length === 0) this.#transport.close();
+  }
+
+  /** @internal used by the server on shutdown. */
+  shutdown(): void {
+    this.#onClose("server shutting down");
+  }
+
+  #onClose(reason: CloseReason, description?: unknown): void {
+    if (this.#state === "closed") return;
+    this.#transition("closed");
+    this.#unschedule();
+    if (this.#probe !== undefined) {
+      this.#probe.discard(true);
+      this.#probe = undefined;
+    }
+    this.#transport.discard(true);
+    this.#buffer = [];
+    this.#callbacks = undefined;
+    this.#sentCallbacks = undefined;
+    this.#host.removeSession(this);
+    this.emitReserved("close", reason, description);
+  }
+
+  // ── upgrade ────────────────────────────────────────────────────────────────────────────────
+
+  /** @internal a WebSocket arrived for this sid: probe it, or close it if no upgrade is possible. */
+  maybeUpgrade(probe: WebSocketTransport): void {
+    const opts = this.#host.opts;
+    if (
+      this.#state !== "open" ||
+      this.#transport.name !== "polling" ||
+      !opts.allowUpgrades ||
+      this.#probe !== undefined
+    ) {
+      probe.discard();
+      return;
+    }
+    this.#probe = probe;
+    this.#transition("upgrading");
+    this.#upgradeTimer = setTimeout(() => this.#abortUpgrade(), opts.upgradeTimeout);
+    this.#upgradeTimer.unref();
+  }
+
+  #abortUpgrade(): void {
+    const probe = this.#probe;
+    this.#probe = undefined;
+    probe?.discard();
+    if (this.#state === "upgrading") this.#transition("open");
+  }
+
+  #sendNoop(): void {
+    if (this.#transport.name === "polling" && this.#transport.writable) {
+      this.#transport.send([NOOP], false);
+    }
+  }
+
+  #onProbePacket(probe: WebSocketTransport, packet: EnginePacket): void {
+    if (packet.type === "ping" && packet.data === "probe") {
+      probe.send([PONG_PROBE], false);
+      this.emitReserved("upgrading", probe);
+      // Release a GET the client may be waiting on, so that it can pause polling.
+      this.#sendNoop();
+      if (this.#noopTimer === undefined) {
+        this.#noopTimer = setInterval(() => this.#sendNoop(), NOOP_INTERVAL);
+        this.#noopTimer.unref();
+      }
+      return;
+    }
+    if (packet.type === "upgrade" && this.#state === "upgrading") {
+      const old = this.#transport;
+      this.#transport = probe;
+      this.#probe = undefined;
+      this.#transition("open");
+      old.discard(false);
+      this.emitReserved("upgrade", probe);
+      this.#flush();
+      return;
+    }
+    this.#abortUpgrade();
+  }
+
+  // ── TransportOwner ─────────────────────────────────────────────────────────────────────────
+
+  /** @internal */
+  onTransportPacket(transport: ServerTransport, packet: EnginePacket): void {
+    if (transport === this.#probe) {
+      this.#onProbePacket(this.#probe, packet);
+      return;
+    }
+    if (transport !== this.#transport) return;
+    if (this.#state !== "open" && this.#state !== "upgrading") return;
+    this.emitReserved("packet", packet);
+    switch (packet.type) {
+      case "message": {
+        const data = packet.data ?? "";
+        this.emitReserved("message", typeof data === "string" ? data : toBuffer(data));
+        return;
+      }
+      case "pong":
+        this.#onPong();
+        return;
+      case "ping":
+        // In v4 only the server pings.
+        this.#onClose(
+          "transport error",
+          engineError(EngineServerErrors.HEARTBEAT_DIRECTION, "invalid heartbeat direction"),
+        );
+        return;
+      case "close":
+        this.#onClose("transport close");
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** @internal */
+  onTransportParseError(transport: ServerTransport, error: TetherError): void {
+    if (transport === this.#probe) this.#abortUpgrade();
+    else if (transport === this.#transport) this.#onClose("parse error", error);
+  }
+
+  /** @internal */
+  onTransportReady(transport: ServerTransport): void {
+    if (transport === this.#transport) this.#flush();
+  }
+
+  /** @internal */
+  onTransportDrain(transport: ServerTransport): void {
+    if (transport !== this.#transport || this.#state === "closed") return;
+    const callbacks = this.#sentCallbacks;
+    this.#sentCallbacks = undefined;
+    if (callbacks !== undefined) for (const cb of callbacks) cb();
+    this.emitReserved("drain");
+    if (this.#state === "closing") {
+      if (this.#buffer.length === 0) this.#transport.close();
+      else this.#flush();
+    } else if (this.#buffer.length > 0) this.#flush();
+  }
+
+  /** @internal */
+  onTransportError(transport: ServerTransport, error: TetherError): void {
+    if (transport === this.#probe) this.#abortUpgrade();
+    else if (transport === this.#transport) this.#onClose("transport error", error);
+  }
+
+  /** @internal */
+  onTransportClose(transport: ServerTransport): void {
+    if (transport === this.#probe) this.#abortUpgrade();
+    else if (transport === this.#transport) {
+      this.#onClose(this.#state === "closing" ? "forced close" : "transport close");
+    }
+  }
+
+  /** @internal */
+  decorateHeaders(req: IncomingMessage, headers: Record<string, string | string[]>): void {
+    this.#host.decorateHeaders(req, headers, this.id, req === this.request);
+  }
+
+  /** @internal a polling request for this sid. */
+  onPollingRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#transport instanceof PollingTransport) this.#transport.onRequest(req, res);
+    else {
+      res.writeHead(400, { "Content-Length": "0" });
+      res.end();
+    }
+  }
+}

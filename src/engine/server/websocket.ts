@@ -1,0 +1,144 @@
+/**
+ * The WebSocket transport of one session: one Engine.IO packet per frame (text = type digit +
+ * data; binary = raw message bytes). Listeners are module-level functions reaching the transport
+ * through the socket subclass, so a session allocates no listener closures.
+ */
+import type { Duplex } from "node:stream";
+import { WebSocket, type RawData as WsRawData } from "ws";
+import { decodePacket } from "../../parser/engine/index.js";
+import { EngineServerErrors, engineError } from "./errors.js";
+import type { OutboundPacket } from "./outbound.js";
+import type { ServerTransport, TransportOwner } from "./transport.js";
+
+/** The `ws` socket class the engine's WebSocketServer creates (links a socket to its transport). */
+export class EngineWebSocket extends WebSocket {
+  /** Set once the socket is handed to a session. */
+  transport: WebSocketTransport | undefined;
+}
+
+type WebSocketState = "open" | "closed";
+
+function toBuffer(data: WsRawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function onMessage(this: WebSocket, data: WsRawData, isBinary: boolean): void {
+  (this as EngineWebSocket).transport?.onFrame(data, isBinary);
+}
+
+function onError(this: WebSocket, err: Error): void {
+  (this as EngineWebSocket).transport?.onSocketError(err);
+}
+
+function onClose(this: WebSocket): void {
+  (this as EngineWebSocket).transport?.onSocketClose();
+}
+
+/** WebSocket transport. */
+export class WebSocketTransport implements ServerTransport {
+  readonly name = "websocket" as const;
+  #owner: TransportOwner;
+  #ws: EngineWebSocket;
+  #raw: Duplex;
+  #state: WebSocketState = "open";
+  #writing = false;
+
+  /**
+   * @param ws the upgraded socket
+   * @param raw the underlying TCP socket (corked while a batch of frames is written)
+   */
+  constructor(owner: TransportOwner, ws: EngineWebSocket, raw: Duplex) {
+    this.#owner = owner;
+    this.#ws = ws;
+    this.#raw = raw;
+    ws.transport = this;
+    ws.on("message", onMessage);
+    ws.on("error", onError);
+    ws.on("close", onClose);
+  }
+
+  /** Hands the transport to another owner (the probe becomes the session's transport). */
+  setOwner(owner: TransportOwner): void {
+    this.#owner = owner;
+  }
+
+  get writable(): boolean {
+    return this.#state === "open" && !this.#writing;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** @internal called by the socket listener. */
+  onFrame(data: WsRawData, isBinary: boolean): void {
+    if (this.#state !== "open") return;
+    const decoded = isBinary
+      ? decodePacket(toBuffer(data))
+      : decodePacket(toBuffer(data).toString("utf8"));
+    if (decoded.ok) this.#owner.onTransportPacket(this, decoded.value);
+    else this.#owner.onTransportParseError(this, decoded.error);
+  }
+
+  /** @internal */
+  onSocketError(err: Error): void {
+    if (this.#state !== "open") return;
+    this.#state = "closed";
+    this.#owner.onTransportError(this, engineError(EngineServerErrors.WEBSOCKET, err.message, err));
+  }
+
+  /** @internal */
+  onSocketClose(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closed";
+    this.#owner.onTransportClose(this);
+  }
+
+  send(packets: readonly OutboundPacket[], compress: boolean): void {
+    if (!this.writable) return;
+    this.#writing = true;
+    const ws = this.#ws;
+    const opts = { compress };
+    // Cork so that a batch of small frames leaves in as few TCP writes as possible.
+    this.#raw.cork();
+    const last = packets.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const frame = (packets[i] as OutboundPacket).frame;
+      const o = typeof frame === "string" ? opts : { compress, binary: true };
+      if (i === last) ws.send(frame, o, (err) => this.#afterSend(err));
+      else ws.send(frame, o);
+    }
+    this.#raw.uncork();
+  }
+
+  #afterSend(err: Error | undefined | null): void {
+    this.#writing = false;
+    if (this.#state !== "open") return;
+    if (err) {
+      this.#state = "closed";
+      this.#owner.onTransportError(
+        this,
+        engineError(EngineServerErrors.WRITE_FAILED, err.message, err),
+      );
+      return;
+    }
+    this.#owner.onTransportDrain(this);
+  }
+
+  close(): void {
+    if (this.#state !== "open") return;
+    this.#state = "closed";
+    this.#ws.close();
+    this.#owner.onTransportClose(this);
+  }
+
+  discard(_closing?: boolean): void {
+    if (this.#state === "closed") {
+      return;
+    }
+    this.#state = "closed";
+    this.#ws.close();
+  }
+}
