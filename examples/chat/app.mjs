@@ -76,14 +76,15 @@ export async function createChatServer(options = {}) {
   /** @type {Promise<void> | undefined} */
   let closing;
   const close = () => {
-    closing ??= new Promise((resolve) => {
-      http.once("close", () => resolve());
-      io.close();
+    closing ??= (async () => {
+      const closed = new Promise((resolve) => http.once("close", resolve));
+      await io.close();
       // Socket.IO closes the HTTP server it is attached to; make sure of it, and end idle
       // keep-alive connections so the port is free at once.
       if (http.listening) http.close();
       http.closeAllConnections();
-    });
+      await closed;
+    })();
     return closing;
   };
 
