@@ -1,0 +1,64 @@
+/**
+ * Tether's Socket.IO client, API-compatible with `socket.io-client`: switch by changing the
+ * import. Browser-safe (the browser bundles are built from this entry).
+ */
+import { SOCKET_PROTOCOL } from "../protocol/socket.js";
+import { Manager, type ManagerOptions } from "./manager.js";
+import type { Socket, SocketOptions } from "./socket.js";
+import type { DefaultEventsMap, EventsMap } from "./types.js";
+import { parseUrl } from "./url.js";
+
+const cache = new Map<string, Manager>();
+
+/**
+ * Returns a socket for the namespace in `uri` (default: the page's origin, namespace `/`),
+ * reusing one Manager per origin+path unless `forceNew` or `multiplex: false`.
+ * @example
+ * const socket = io("https://example.com/chat", { auth: { token: "abc" } });
+ * socket.on("connect", () => console.log(socket.id));
+ */
+export function io<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L>(
+  uri?: string | (Partial<ManagerOptions> & SocketOptions),
+  opts?: Partial<ManagerOptions> & SocketOptions,
+): Socket<L, E> {
+  if (typeof uri === "object") {
+    opts = uri;
+    uri = undefined;
+  }
+  const o = opts ?? {};
+  const parsed = parseUrl(uri);
+  const source = parsed.query ? `${parsed.origin}?${parsed.query}` : parsed.origin;
+  const id = parsed.origin + (o.path ?? "/socket.io");
+  const cached = cache.get(id);
+  const newConnection =
+    o.forceNew === true || o.multiplex === false || cached?.nsps.has(parsed.nsp) === true;
+  let manager: Manager;
+  if (newConnection) manager = new Manager(source, o);
+  else {
+    manager = cached ?? new Manager(source, o);
+    cache.set(id, manager);
+  }
+  return manager.socket(parsed.nsp, o) as unknown as Socket<L, E>;
+}
+
+/** Socket.IO protocol revision. */
+export const protocol = SOCKET_PROTOCOL;
+
+export { io as connect, io as lookup };
+export default io;
+export { Manager, type ManagerEvents, type ManagerOptions, managerDefaults } from "./manager.js";
+export { type AuthData, Socket, type SocketOptions, type SocketState } from "./socket.js";
+export type {
+  AckResult,
+  ConnectError,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  DisconnectDescription,
+  DisconnectReason,
+  EmitWithAckArgs,
+  EventNames,
+  EventParams,
+  EventsMap,
+  ListenMap,
+  SocketReservedEvents,
+} from "./types.js";

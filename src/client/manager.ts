@@ -1,0 +1,339 @@
+/**
+ * The Manager owns one Engine.IO connection, shared by the sockets of every namespace it
+ * serves, and reconnects it with exponential backoff when it drops.
+ *
+ * ```
+ * closed ──open()──▶ opening ──engine open──▶ open ──engine close──▶ closed
+ *   ▲                  │ error / timeout                               │ reconnection on,
+ *   └──────────────────┘                                               ▼ not skipped
+ *          reconnect_attempt ◀── backoff timer ◀── reconnect() ◀───────┘
+ * ```
+ * No reconnection follows `io client disconnect` (every socket left: `_close()`) or a socket
+ * that the server disconnected (that socket is destroyed, so it does not ask for one).
+ */
+import {
+  type ClientCloseReason,
+  ClientSocket,
+  type EngineClientOptions,
+} from "../engine/client/index.js";
+import { type Decoder, defaultParser, type Encoder, type Parser } from "../parser/socket/index.js";
+import type { Packet } from "../protocol/socket.js";
+import { Emitter, type EventsMap } from "../shared/emitter.js";
+import { Backoff } from "./backoff.js";
+import { Socket, type SocketOptions } from "./socket.js";
+import type { DisconnectDescription } from "./types.js";
+
+/** Options of a {@link Manager} (and everything the Engine.IO client accepts). */
+export interface ManagerOptions extends EngineClientOptions {
+  /** Always create a new Manager in `io()`. @default false */
+  forceNew?: boolean;
+  /** Share one Manager per origin+path between namespaces in `io()`. @default true */
+  multiplex?: boolean;
+  /** Engine.IO request path. @default "/socket.io" */
+  path?: string;
+  /** Reconnect automatically. @default true */
+  reconnection?: boolean;
+  /** Attempts before giving up (`reconnect_failed`). @default Infinity */
+  reconnectionAttempts?: number;
+  /** First delay between attempts, in ms. @default 1000 */
+  reconnectionDelay?: number;
+  /** Longest delay between attempts, in ms. @default 5000 */
+  reconnectionDelayMax?: number;
+  /** Jitter: each delay is randomised by ± this fraction. @default 0.5 */
+  randomizationFactor?: number;
+  /** Connection timeout per attempt, in ms (`false`: none). @default 20000 */
+  timeout?: number | false;
+  /** Connect as soon as created. @default true */
+  autoConnect?: boolean;
+  /** Packet codec; must match the server's. @default the protocol 5 text parser */
+  parser?: Parser;
+}
+
+/** Events of a {@link Manager}. */
+export type ManagerEvents = {
+  open: () => void;
+  error: (err: Error) => void;
+  ping: () => void;
+  packet: (packet: Packet) => void;
+  close: (reason: ClientCloseReason, description?: DisconnectDescription) => void;
+  reconnect_failed: () => void;
+  reconnect_attempt: (attempt: number) => void;
+  reconnect_error: (err: Error) => void;
+  reconnect: (attempt: number) => void;
+};
+
+/** Lifecycle of the Manager's connection. */
+export type ManagerState = "closed" | "opening" | "open";
+
+/** Defaults shared by every Manager; the msgpack bundle swaps the parser. */
+export const managerDefaults: { parser: Parser } = { parser: defaultParser };
+
+/** Subscribes and returns the unsubscribe function. */
+export function listen<M extends EventsMap, K extends keyof M & string>(
+  target: Emitter<M, M>,
+  event: K,
+  fn: M[K],
+): () => void {
+  target.on(event, fn);
+  return () => target.off(event, fn);
+}
+
+/**
+ * A connection to one Socket.IO server, multiplexing namespaces.
+ * @example
+ * const manager = new Manager("http://localhost:3000", { reconnectionDelayMax: 10000 });
+ * const admin = manager.socket("/admin", { auth: { token: "abc" } });
+ */
+export class Manager extends Emitter<ManagerEvents> {
+  /** The current Engine.IO connection. */
+  engine: ClientSocket | undefined;
+  /** Sockets by namespace. */
+  readonly nsps = new Map<string, Socket>();
+  readonly uri: string | undefined;
+  readonly opts: ManagerOptions;
+  #state: ManagerState = "closed";
+  /** A backoff timer or an attempt is under way (orthogonal to the connection state). */
+  #reconnecting = false;
+  #skipReconnect = false;
+  #subs: (() => void)[] = [];
+  readonly #backoff: Backoff;
+  readonly #parser: Parser;
+  readonly #encoder: Encoder;
+  #decoder: Decoder | undefined;
+
+  constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
+    super();
+    if (typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    this.uri = uri;
+    this.opts = { ...opts, path: opts?.path ?? "/socket.io" };
+    const o = this.opts;
+    this.#backoff = new Backoff(
+      o.reconnectionDelay ?? 1000,
+      o.reconnectionDelayMax ?? 5000,
+      o.randomizationFactor ?? 0.5,
+    );
+    this.#parser = o.parser ?? managerDefaults.parser;
+    this.#encoder = this.#parser.createEncoder();
+    if (o.autoConnect !== false) this.open();
+  }
+
+  /** Whether to reconnect; set with an argument. */
+  reconnection(): boolean;
+  reconnection(v: boolean): this;
+  reconnection(v?: boolean): boolean | this {
+    if (v === undefined) return this.opts.reconnection !== false;
+    this.opts.reconnection = v;
+    if (!v) this.#skipReconnect = true;
+    return this;
+  }
+
+  /** Maximum number of attempts; set with an argument. */
+  reconnectionAttempts(): number;
+  reconnectionAttempts(v: number): this;
+  reconnectionAttempts(v?: number): number | this {
+    if (v === undefined) return this.opts.reconnectionAttempts ?? Number.POSITIVE_INFINITY;
+    this.opts.reconnectionAttempts = v;
+    return this;
+  }
+
+  /** First reconnection delay (ms); set with an argument. */
+  reconnectionDelay(): number;
+  reconnectionDelay(v: number): this;
+  reconnectionDelay(v?: number): number | this {
+    if (v === undefined) return this.#backoff.base;
+    this.opts.reconnectionDelay = this.#backoff.base = v;
+    return this;
+  }
+
+  /** Longest reconnection delay (ms); set with an argument. */
+  reconnectionDelayMax(): number;
+  reconnectionDelayMax(v: number): this;
+  reconnectionDelayMax(v?: number): number | this {
+    if (v === undefined) return this.#backoff.max;
+    this.opts.reconnectionDelayMax = this.#backoff.max = v;
+    return this;
+  }
+
+  /** Jitter fraction; set with an argument. */
+  randomizationFactor(): number;
+  randomizationFactor(v: number): this;
+  randomizationFactor(v?: number): number | this {
+    if (v === undefined) return this.#backoff.jitter;
+    this.opts.randomizationFactor = this.#backoff.jitter = v;
+    return this;
+  }
+
+  /** Connection timeout (ms or false); set with an argument. */
+  timeout(): number | false;
+  timeout(v: number | false): this;
+  timeout(v?: number | false): number | false | this {
+    if (v === undefined) return this.opts.timeout ?? 20000;
+    this.opts.timeout = v;
+    return this;
+  }
+
+  /** @internal Connection state, read by sockets. */
+  get _readyState(): ManagerState {
+    return this.#state;
+  }
+
+  /** @internal True while a reconnection is scheduled or under way. */
+  get _reconnecting(): boolean {
+    return this.#reconnecting;
+  }
+
+  /**
+   * Opens the connection (no-op when open or opening).
+   * @example manager.open((err) => { if (err) console.error(err); });
+   */
+  open(callback?: (err?: Error) => void): this {
+    if (this.#state !== "closed") return this;
+    const engine = new ClientSocket(this.uri, this.opts);
+    this.engine = engine;
+    this.#state = "opening";
+    this.#skipReconnect = false;
+    const onError = (err: Error) => {
+      this.#cleanup();
+      this.#state = "closed";
+      this.emitReserved("error", err);
+      if (callback) callback(err);
+      else if (!this.#reconnecting && this.reconnection() && this.#backoff.attempts === 0)
+        this.#reconnect();
+    };
+    this.#subs.push(
+      listen(engine, "open", () => {
+        this.#onOpen(engine);
+        callback?.();
+      }),
+      listen(engine, "error", onError),
+    );
+    const timeout = this.timeout();
+    if (timeout !== false) {
+      const timer = setTimeout(() => {
+        onError(new Error("timeout"));
+        engine.close();
+      }, timeout);
+      if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+      this.#subs.push(() => clearTimeout(timer));
+    }
+    return this;
+  }
+
+  /** Alias of {@link Manager.open}. */
+  connect(callback?: (err?: Error) => void): this {
+    return this.open(callback);
+  }
+
+  /**
+   * The socket for `nsp` on this connection (created on first use).
+   * @example const chat = manager.socket("/chat");
+   */
+  socket(nsp: string, opts?: SocketOptions): Socket {
+    let socket = this.nsps.get(nsp);
+    if (!socket) {
+      socket = new Socket(this, nsp, opts);
+      this.nsps.set(nsp, socket);
+    } else if (this.opts.autoConnect !== false && !socket.active) socket.connect();
+    return socket;
+  }
+
+  /** @internal A socket left; close the connection when none is active any more. */
+  _destroy(): void {
+    for (const s of this.nsps.values()) if (s.active) return;
+    this._close();
+  }
+
+  /** @internal Encodes and writes one packet. */
+  _packet(packet: Packet): void {
+    const engine = this.engine;
+    if (!engine) return;
+    for (const chunk of this.#encoder.encode(packet)) engine.write(chunk);
+  }
+
+  /** @internal Closes the connection for good (no reconnection). */
+  _close(): void {
+    this.#skipReconnect = true;
+    this.#reconnecting = false;
+    this.#onClose("forced close");
+  }
+
+  /** Alias of `_close()`. */
+  disconnect(): void {
+    this._close();
+  }
+
+  #onOpen(engine: ClientSocket): void {
+    this.#cleanup();
+    this.#state = "open";
+    this.#decoder = this.#parser.createDecoder();
+    this.emitReserved("open");
+    this.#subs.push(
+      listen(engine, "ping", () => this.emitReserved("ping")),
+      listen(engine, "data", (data: string | Uint8Array) => this.#onData(data)),
+      listen(engine, "error", (err: Error) => this.emitReserved("error", err)),
+      listen(engine, "close", (reason: ClientCloseReason, desc?: unknown) =>
+        this.#onClose(reason, desc),
+      ),
+    );
+  }
+
+  #onData(data: string | Uint8Array): void {
+    const r = this.#decoder?.add(data);
+    if (r === undefined) return;
+    if (!r.ok) {
+      this.#onClose("parse error", r.error);
+      return;
+    }
+    if (r.packet) this.emitReserved("packet", r.packet);
+  }
+
+  #cleanup(): void {
+    for (const off of this.#subs) off();
+    this.#subs = [];
+  }
+
+  #onClose(reason: ClientCloseReason, description?: unknown): void {
+    this.#cleanup();
+    this.#decoder?.destroy();
+    this.#decoder = undefined;
+    this.engine?.close();
+    this.#backoff.reset();
+    this.#state = "closed";
+    this.emitReserved("close", reason, description);
+    if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
+  }
+
+  #reconnect(): void {
+    if (this.#reconnecting || this.#skipReconnect) return;
+    if (this.#backoff.attempts >= this.reconnectionAttempts()) {
+      this.#backoff.reset();
+      this.#reconnecting = false;
+      this.emitReserved("reconnect_failed");
+      return;
+    }
+    const delay = this.#backoff.duration();
+    this.#reconnecting = true;
+    const timer = setTimeout(() => {
+      if (this.#skipReconnect) return;
+      this.emitReserved("reconnect_attempt", this.#backoff.attempts);
+      if (this.#skipReconnect) return;
+      this.open((err) => {
+        if (err) {
+          this.#reconnecting = false;
+          this.#reconnect();
+          this.emitReserved("reconnect_error", err);
+        } else {
+          const attempt = this.#backoff.attempts;
+          this.#reconnecting = false;
+          this.#backoff.reset();
+          this.emitReserved("reconnect", attempt);
+        }
+      });
+    }, delay);
+    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    this.#subs.push(() => clearTimeout(timer));
+  }
+}

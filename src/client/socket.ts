@@ -1,0 +1,519 @@
+/**
+ * The client side of one namespace: CONNECT with auth, events and acknowledgements, buffering
+ * while disconnected, retries, and connection state recovery (`pid` / `offset`).
+ *
+ * ```
+ * disconnected ──connect()──▶ (manager open) ──CONNECT──▶ ack `40{sid[,pid]}` ──▶ connected
+ *      ▲                                                     │ `44{message,data}`: connect_error, destroyed
+ *      └──── manager close (reconnects) / DISCONNECT from server / disconnect() ◀──┘
+ * ```
+ */
+import { clientPlatform } from "../engine/client/index.js";
+import { hasBinary, isPlainObject } from "../parser/socket/index.js";
+import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
+import { Emitter } from "../shared/emitter.js";
+import { listen, type Manager } from "./manager.js";
+import type {
+  AckResult,
+  ConnectError,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  DisconnectDescription,
+  DisconnectReason,
+  EmitWithAckArgs,
+  EventNames,
+  EventParams,
+  EventsMap,
+  ListenMap,
+} from "./types.js";
+
+/** Data sent with CONNECT (`socket.handshake.auth` on the server). */
+export type AuthData = Record<string, unknown>;
+
+/** Options of a {@link Socket}. */
+export interface SocketOptions {
+  /** Sent with every CONNECT; a function is called again before each (re)connection. */
+  auth?: AuthData | ((cb: (data: AuthData) => void) => void);
+  /** Retry an emit with an ack this many times until acknowledged (queued, in order). */
+  retries?: number;
+  /** Default ack timeout in ms for every emit with an ack. */
+  ackTimeout?: number;
+}
+
+type AnyListener = (...args: unknown[]) => void;
+type AckFn = (...args: unknown[]) => void;
+interface Flags {
+  compress?: boolean;
+  volatile?: boolean;
+  timeout?: number;
+  fromQueue?: boolean;
+}
+interface QueuedPacket {
+  id: number;
+  tryCount: number;
+  pending: boolean;
+  args: unknown[];
+  flags: Flags;
+}
+
+/** Lifecycle of a client socket. */
+export type SocketState = "disconnected" | "connected";
+
+// Browsers get ArrayBuffer for binary, as from upstream's client; Node keeps Buffers.
+function toArrayBuffers(v: unknown): unknown {
+  if (v instanceof Uint8Array) return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength);
+  if (Array.isArray(v)) return v.map(toArrayBuffers);
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = toArrayBuffers(v[k]);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * A Socket.IO client socket bound to one namespace.
+ * @example
+ * const socket = io("http://localhost:3000/chat", { auth: { token } });
+ * socket.emit("message", "hi", (reply) => console.log(reply));
+ */
+export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L> {
+  readonly io: Manager;
+  readonly nsp: string;
+  /** Session id given by the server; undefined while disconnected. */
+  id: string | undefined;
+  /** True when the last connection restored the previous session (connection state recovery). */
+  recovered = false;
+  /** Sent with CONNECT; a function is called before each (re)connection. */
+  auth: SocketOptions["auth"];
+  /** Events received before `connect` (emitted right after it). */
+  receiveBuffer: unknown[][] = [];
+  /** Packets emitted while disconnected (sent in order after `connect`). */
+  sendBuffer: Packet[] = [];
+  #state: SocketState = "disconnected";
+  readonly #emitter = new Emitter<EventsMap>();
+  readonly #opts: SocketOptions;
+  #subs: (() => void)[] | undefined;
+  #ids = 0;
+  readonly #acks = new Map<number, { fn: AckFn; withError: boolean }>();
+  #flags: Flags = {};
+  #queue: QueuedPacket[] = [];
+  #queueSeq = 0;
+  #pid: string | undefined;
+  #lastOffset: string | undefined;
+  #any: AnyListener[] = [];
+  #anyOut: AnyListener[] = [];
+
+  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+    this.io = io;
+    this.nsp = nsp;
+    this.auth = opts.auth;
+    this.#opts = { ...opts };
+    if (io.opts.autoConnect !== false) this.connect();
+  }
+
+  /** Whether the socket is connected to its namespace. */
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  get disconnected(): boolean {
+    return this.#state !== "connected";
+  }
+
+  /** Whether the socket listens to its Manager (it will reconnect). */
+  get active(): boolean {
+    return this.#subs !== undefined;
+  }
+
+  /**
+   * Connects (or reconnects) the socket; no-op when connected.
+   * @example socket.connect();
+   */
+  connect(): this {
+    if (this.connected) return this;
+    if (!this.#subs) {
+      const io = this.io;
+      this.#subs = [
+        listen(io, "open", () => this.#onOpen()),
+        listen(io, "packet", (p: Packet) => this.#onPacket(p)),
+        listen(io, "error", (err: Error) => {
+          if (!this.connected) this.#emitReserved("connect_error", err);
+        }),
+        listen(io, "close", (reason: DisconnectReason, desc?: DisconnectDescription) =>
+          this.#onClose(reason, desc),
+        ),
+      ];
+    }
+    if (!this.io._reconnecting) this.io.open();
+    if (this.io._readyState === "open") this.#onOpen();
+    return this;
+  }
+
+  /** Alias of {@link Socket.connect}. */
+  open(): this {
+    return this.connect();
+  }
+
+  /**
+   * Disconnects from the namespace (reason `io client disconnect`); no reconnection follows.
+   * @example socket.disconnect();
+   */
+  disconnect(): this {
+    const wasConnected = this.connected;
+    if (wasConnected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this.#destroy();
+    if (wasConnected) this.#onClose("io client disconnect");
+    return this;
+  }
+
+  /** Alias of {@link Socket.disconnect}. */
+  close(): this {
+    return this.disconnect();
+  }
+
+  /** Emits a `message` event. */
+  send(...args: EventParams<E, EventNames<E>>): this {
+    return (this.emit as (ev: string, ...a: unknown[]) => this)("message", ...args);
+  }
+
+  /**
+   * Emits an event to the server; a function as last argument receives the acknowledgement.
+   * @example socket.emit("hello", "world", (ack) => console.log(ack));
+   */
+  emit<K extends EventNames<E>>(ev: K, ...args: EventParams<E, K>): this {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
+    const flags = this.#flags;
+    this.#flags = {};
+    if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
+      this.#addToQueue(data, flags);
+      return this;
+    }
+    let id: number | undefined;
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      id = this.#ids++;
+      data.pop();
+      this.#registerAck(id, last as AckFn, flags);
+    }
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data, id };
+    const engine = this.io.engine;
+    const writable = engine?.transport?.writable === true && engine.readyState === "open";
+    if (flags.volatile && !writable) return this;
+    if (this.connected && !engine?.hasPingExpired()) {
+      this.#notifyOutgoing(packet);
+      this.#packet(packet);
+    } else this.sendBuffer.push(packet);
+    return this;
+  }
+
+  /**
+   * Emits and resolves with the acknowledgement (rejects on timeout when one is set).
+   * @example const reply = await socket.timeout(5000).emitWithAck("hello");
+   */
+  emitWithAck<K extends EventNames<E>>(
+    ev: K,
+    ...args: EmitWithAckArgs<E, K>
+  ): Promise<AckResult<E, K>> {
+    const withErr =
+      this.#flags.timeout !== undefined ||
+      this.#opts.ackTimeout !== undefined ||
+      this.#opts.retries !== undefined;
+    return new Promise((resolve, reject) => {
+      const ack = (a: unknown, b: unknown) => {
+        if (!withErr) resolve(a as AckResult<E, K>);
+        else if (a) reject(a);
+        else resolve(b as AckResult<E, K>);
+      };
+      (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
+    });
+  }
+
+  /**
+   * Sets an ack timeout for the next emit: the callback then receives an error first.
+   * @example socket.timeout(1000).emit("hi", (err, reply) => {});
+   */
+  timeout(ms: number): Socket<L, DecorateAcknowledgements<E>> {
+    this.#flags.timeout = ms;
+    return this as unknown as Socket<L, DecorateAcknowledgements<E>>;
+  }
+
+  /** The next emit is dropped if it cannot be written right away. */
+  get volatile(): this {
+    this.#flags.volatile = true;
+    return this;
+  }
+
+  /** Sets the compress flag of the next emit. */
+  compress(compress: boolean): this {
+    this.#flags.compress = compress;
+    return this;
+  }
+
+  on<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
+    this.#emitter.on(ev, listener as AnyListener);
+    return this;
+  }
+
+  once<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
+    this.#emitter.once(ev, listener as AnyListener);
+    return this;
+  }
+
+  off<K extends EventNames<ListenMap<L>>>(ev?: K, listener?: ListenMap<L>[K]): this {
+    this.#emitter.off(ev, listener as AnyListener | undefined);
+    return this;
+  }
+
+  removeListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
+    return this.off(ev, listener);
+  }
+
+  removeAllListeners<K extends EventNames<ListenMap<L>>>(ev?: K): this {
+    return this.off(ev);
+  }
+
+  listeners<K extends EventNames<ListenMap<L>>>(ev: K): ListenMap<L>[K][] {
+    return this.#emitter.listeners(ev) as ListenMap<L>[K][];
+  }
+
+  hasListeners<K extends EventNames<ListenMap<L>>>(ev: K): boolean {
+    return this.#emitter.hasListeners(ev);
+  }
+
+  /** Adds a listener called for every incoming event, with the event name first. */
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.push(listener as AnyListener);
+    return this;
+  }
+
+  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#any.unshift(listener as AnyListener);
+    return this;
+  }
+
+  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+    return this.#any.slice();
+  }
+
+  /** Adds a listener called for every outgoing event, with the event name first. */
+  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut.push(listener as AnyListener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut.unshift(listener as AnyListener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+    this.#anyOut = listener ? this.#anyOut.filter((l) => l !== listener) : [];
+    return this;
+  }
+
+  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+    return this.#anyOut.slice();
+  }
+
+  #emitReserved(ev: string, ...args: unknown[]): void {
+    (this.#emitter.emit as (e: string, ...a: unknown[]) => boolean)(ev, ...args);
+  }
+
+  #setState(next: SocketState): void {
+    this.#state = next;
+    if (next === "disconnected") this.id = undefined;
+  }
+
+  #packet(packet: Packet): void {
+    this.io._packet(packet);
+  }
+
+  #notifyOutgoing(packet: Packet): void {
+    if (this.#anyOut.length === 0 || !Array.isArray(packet.data)) return;
+    for (const l of this.#anyOut.slice()) l(...(packet.data as unknown[]));
+  }
+
+  #registerAck(id: number, ack: AckFn, flags: Flags): void {
+    const ms = flags.timeout ?? this.#opts.ackTimeout;
+    if (ms === undefined) {
+      this.#acks.set(id, { fn: ack, withError: flags.fromQueue === true });
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#acks.delete(id);
+      this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+      ack(new Error("operation has timed out"));
+    }, ms);
+    this.#acks.set(id, {
+      fn: (...args) => {
+        clearTimeout(timer);
+        ack(...args);
+      },
+      withError: true,
+    });
+  }
+
+  #addToQueue(args: unknown[], flags: Flags): void {
+    const last = args[args.length - 1];
+    const ack = typeof last === "function" ? (args.pop() as AckFn) : undefined;
+    const packet: QueuedPacket = {
+      id: this.#queueSeq++,
+      tryCount: 0,
+      pending: false,
+      args,
+      flags: { ...flags, fromQueue: true },
+    };
+    args.push((err: unknown, ...response: unknown[]) => {
+      if (packet !== this.#queue[0]) return;
+      if (err) {
+        if (packet.tryCount > (this.#opts.retries ?? 0)) {
+          this.#queue.shift();
+          ack?.(err);
+        }
+      } else {
+        this.#queue.shift();
+        ack?.(null, ...response);
+      }
+      packet.pending = false;
+      this.#drainQueue();
+    });
+    this.#queue.push(packet);
+    this.#drainQueue();
+  }
+
+  #drainQueue(force = false): void {
+    const packet = this.#queue[0];
+    if (!this.connected || !packet || (packet.pending && !force)) return;
+    packet.pending = true;
+    packet.tryCount++;
+    this.#flags = packet.flags;
+    (this.emit as (...a: unknown[]) => this)(...packet.args);
+  }
+
+  #onOpen(): void {
+    const send = (data: AuthData | undefined) => {
+      const payload = this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data;
+      this.#packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload });
+    };
+    if (typeof this.auth === "function") this.auth(send);
+    else send(this.auth);
+  }
+
+  #onPacket(packet: Packet): void {
+    if (packet.nsp !== this.nsp) return;
+    const data = packet.data;
+    switch (packet.type) {
+      case PacketType.CONNECT:
+        if (isPlainObject(data) && typeof data.sid === "string") {
+          this.#onConnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
+        } else {
+          this.#emitReserved(
+            "connect_error",
+            new Error(
+              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible",
+            ),
+          );
+        }
+        return;
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.#onEvent(packet);
+        return;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.#onAck(packet);
+        return;
+      case PacketType.DISCONNECT:
+        this.#destroy();
+        this.#onClose("io server disconnect");
+        return;
+      case PacketType.CONNECT_ERROR: {
+        this.#destroy();
+        const d = isPlainObject(data) ? data : { message: data };
+        const err: ConnectError = new Error(String(d.message));
+        err.data = d.data;
+        this.#emitReserved("connect_error", err);
+        return;
+      }
+    }
+  }
+
+  #args(data: unknown): unknown[] {
+    const args = Array.isArray(data) ? data : [];
+    return !clientPlatform.isNode && hasBinary(args) ? (toArrayBuffers(args) as unknown[]) : args;
+  }
+
+  #onEvent(packet: Packet): void {
+    const args = this.#args(packet.data).slice();
+    const id = packet.id;
+    if (id !== undefined) {
+      let sent = false;
+      args.push((...reply: unknown[]) => {
+        if (sent) return;
+        sent = true;
+        this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
+      });
+    }
+    if (this.connected) this.#dispatch(args);
+    else this.receiveBuffer.push(args);
+  }
+
+  #dispatch(args: unknown[]): void {
+    for (const l of this.#any.slice()) l(...args);
+    this.#emitReserved(...(args as [string, ...unknown[]]));
+    const last = args[args.length - 1];
+    if (this.#pid && typeof last === "string") this.#lastOffset = last;
+  }
+
+  #onAck(packet: Packet): void {
+    const id = packet.id;
+    const ack = id === undefined ? undefined : this.#acks.get(id);
+    if (id === undefined || !ack) return;
+    this.#acks.delete(id);
+    const args = this.#args(packet.data);
+    if (ack.withError) ack.fn(null, ...args);
+    else ack.fn(...args);
+  }
+
+  #onConnect(id: string, pid: string | undefined): void {
+    this.id = id;
+    this.recovered = pid !== undefined && this.#pid === pid;
+    this.#pid = pid;
+    this.#setState("connected");
+    for (const args of this.receiveBuffer) this.#dispatch(args);
+    this.receiveBuffer = [];
+    const buffered = this.sendBuffer;
+    this.sendBuffer = [];
+    for (const p of buffered) {
+      this.#notifyOutgoing(p);
+      this.#packet(p);
+    }
+    this.#emitReserved("connect");
+    this.#drainQueue(true);
+  }
+
+  #destroy(): void {
+    if (!this.#subs) return;
+    for (const off of this.#subs) off();
+    this.#subs = undefined;
+    this.io._destroy();
+  }
+
+  #onClose(reason: DisconnectReason | "forced close", description?: DisconnectDescription): void {
+    this.#setState("disconnected");
+    this.#emitReserved("disconnect", reason, description);
+    // Pending acks fail unless their packet is still buffered (it will be sent on reconnect).
+    for (const [id, ack] of this.#acks) {
+      if (this.sendBuffer.some((p) => p.id === id)) continue;
+      this.#acks.delete(id);
+      if (ack.withError) ack.fn(new Error("socket has been disconnected"));
+    }
+  }
+}
