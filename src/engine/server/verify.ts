@@ -36,7 +36,7 @@ const INVALID_HEADER_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
  * handshake method. `allowRequest` runs afterwards, for handshakes only.
  */
 export function checkRequest(
-  req: IncomingMessage,
+  req: Pick<IncomingMessage, "headers" | "method">,
   query: URLSearchParams,
   upgrade: boolean,
   transports: readonly TransportName[],
