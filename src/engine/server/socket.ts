@@ -414,7 +414,8 @@ export class EngineSocket
         );
         return;
       case "close":
-        this.#onClose("transport close");
+        // Upstream honours `1` only on polling; a WebSocket client simply closes its socket.
+        if (transport.name === "polling") this.#onClose("transport close");
         return;
       default:
         return;
