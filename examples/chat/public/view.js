@@ -213,7 +213,8 @@ function insertByTime(li, ts) {
     if (img) URL.revokeObjectURL(img.src);
     first.remove();
   }
-  if (atBottom || li.classList.contains("mine")) li.scrollIntoView({ block: "end" });
+  // Follow the conversation unless the reader scrolled up to read older messages.
+  if (atBottom || li.classList.contains("mine")) list.scrollTop = list.scrollHeight;
 }
 
 /** @param {HTMLElement} where @param {string} text */
