@@ -1,37 +1,82 @@
-// `npm run bench [-- --quick]`: runs every benchmark under bench/ side by side with the official
-// packages and prints one JSON line per case plus a markdown summary (ratio = Tether / official
-// time per op; < 1 means Tether is faster). Requires `npm run build` first (done by this script).
+// `npm run bench [-- --quick] [-- --only=micro|load]`: Tether side by side with the official
+// packages in one run. Prints one JSON line per (server, scenario, repetition), then a markdown
+// summary with Tether / socket.io ratios (raw `ws` as the floor). Builds dist/ first.
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runLoad } from "./load/driver.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 execFileSync(process.execPath, [join(root, "scripts/build.mjs")], { stdio: "inherit" });
 
-const summary = [];
-for (const group of ["micro"]) {
-  const dir = join(root, "bench", group);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (v) => (v === undefined ? "–" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+const out = [];
+out.push(
+  `## Benchmark summary\n\nnode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${quick ? "--quick" : "full"} run, ${new Date().toISOString()}\n`,
+);
+
+if (only !== "load") {
+  const micro = [];
+  const dir = join(root, "bench", "micro");
   for (const f of readdirSync(dir)
     .filter((n) => n.endsWith(".mjs"))
     .sort()) {
     const mod = await import(pathToFileURL(join(dir, f)).href);
     for (const row of await mod.run({ quick })) {
-      const line = { bench: `${group}/${f.replace(/\.mjs$/, "")}`, ...row };
+      const line = { bench: `micro/${f.replace(/\.mjs$/, "")}`, ...row };
       console.log(JSON.stringify(line));
-      summary.push(line);
+      micro.push(line);
     }
   }
+  out.push("### Micro (time per op; ratio < 1 = Tether faster)\n");
+  out.push("| bench | case | tether ns/op | official ns/op | ratio |", "|---|---|---:|---:|---:|");
+  for (const r of micro)
+    out.push(
+      `| ${r.bench} | ${r.case} | ${fmt(r.tether)} | ${fmt(r.official)} | ${r.ratio.toFixed(2)}× |`,
+    );
+  out.push("");
 }
-console.log(
-  `\n## Benchmark summary (node ${process.version}, ${cpus()[0]?.model ?? "cpu"}, ${quick ? "quick" : "full"})\n`,
-);
-console.log("| bench | case | tether ns/op | official ns/op | ratio |");
-console.log("|---|---|---:|---:|---:|");
-for (const r of summary) {
-  console.log(
-    `| ${r.bench} | ${r.case} | ${r.tether.toFixed(0)} | ${r.official.toFixed(0)} | ${r.ratio.toFixed(2)}× |`,
+
+if (only !== "micro") {
+  const rows = await runLoad({ quick });
+  const keys = [...new Set(rows.map((r) => `${r.scenario}\u0000${r.metric}`))];
+  out.push("### Load (median of repetitions; ratio = Tether / socket.io)\n");
+  out.push(
+    "| scenario | metric | tether | socket.io | raw ws | ratio | spread (tether min–max) |",
+    "|---|---|---:|---:|---:|---:|---|",
+  );
+  for (const k of keys) {
+    const [scenario, metric] = k.split("\u0000");
+    const pick = (impl) =>
+      rows
+        .filter((r) => r.impl === impl && r.scenario === scenario && r.metric === metric)
+        .map((r) => r.value);
+    const t = pick("tether");
+    const s = pick("socketio");
+    const w = pick("ws");
+    const mt = t.length ? median(t) : undefined;
+    const ms = s.length ? median(s) : undefined;
+    const ratio = mt !== undefined && ms ? `${(mt / ms).toFixed(2)}×` : "–";
+    const spread = t.length ? `${fmt(Math.min(...t))}–${fmt(Math.max(...t))}` : "–";
+    const flags = rows.some(
+      (r) => r.scenario === scenario && (r.generatorBound || r.complete === false),
+    )
+      ? " ⚠"
+      : "";
+    out.push(
+      `| ${scenario}${flags} | ${metric} | ${fmt(mt)} | ${fmt(ms)} | ${fmt(w.length ? median(w) : undefined)} | ${ratio} | ${spread} |`,
+    );
+  }
+  out.push(
+    "\n⚠ = a run where the generator, not the server, was the bottleneck or deliveries were incomplete.",
   );
 }
+console.log(`\n${out.join("\n")}`);
