@@ -7,6 +7,7 @@ import type { Server as HttpServer } from "node:http";
  */
 export interface ChatIoServer {
   on(event: "connection", listener: (socket: ChatIoSocket) => void): unknown;
+  off(event: "connection", listener: (socket: ChatIoSocket) => void): unknown;
 }
 
 /** A server-side connection, as far as callers of the chat need it. */

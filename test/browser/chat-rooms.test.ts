@@ -69,6 +69,7 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
     await waitForMessage(alice, "Sounds good, see you there!");
     // A message from bob ends his typing hint.
     await alice.waitForFunction(() => document.querySelector("#typing")?.textContent === "");
+    // The room list counts the two of them.
     await alice.locator("#rooms li", { hasText: "#lounge2" }).waitFor();
 
     // carol's own round trip comes after every lounge broadcast, so anything leaked to her
@@ -105,9 +106,9 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
 
   test("an image sent from one page arrives in the other as binary and renders inline", async (t) => {
     const received: unknown[] = [];
-    chat.io.on("connection", (socket: ChatIoSocket) => {
-      socket.on("image", (payload) => received.push(payload));
-    });
+    const spy = (socket: ChatIoSocket) => socket.on("image", (payload) => received.push(payload));
+    chat.io.on("connection", spy);
+    t.after(() => chat.io.off("connection", spy));
     const open = pages(t);
     const [erin, frank] = await Promise.all([open(), open()]);
     await joinRoom(erin, "erin", "pictures");
@@ -210,7 +211,9 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
 
   test("with WebSocket blocked in the page, the chat works over long-polling", async (t) => {
     const transports: ChatIoSocket[] = [];
-    chat.io.on("connection", (socket: ChatIoSocket) => transports.push(socket));
+    const spy = (socket: ChatIoSocket) => transports.push(socket);
+    chat.io.on("connection", spy);
+    t.after(() => chat.io.off("connection", spy));
     const open = pages(t);
     const [jo, kim] = await Promise.all([
       open({ blockWebSocket: true }),
