@@ -21,9 +21,10 @@ const clientId = crypto.randomUUID();
 
 /**
  * @typedef {{ event: "message" | "image", payload: object, li: HTMLLIElement, sentWhileConnected: boolean }} Pending
+ * @typedef {{ ok: boolean, error?: string } | undefined} Reply
  */
 const state = {
-  /** @type {"lobby" | "joining" | "in-room"} */
+  /** Changed only by enterRoom() and exitRoom(). @type {"lobby" | "in-room"} */
   phase: "lobby",
   nick: "",
   room: "",
@@ -117,15 +118,15 @@ function join(nick, room) {
       "Nicknames are 2–24 letters or digits (also spaces, '.', '_', '-').",
     );
   }
-  if (state.phase === "lobby") state.phase = "joining";
-  socket.emit("join", { nick, room }, (/** @type {any} */ res) => {
-    if (state.phase === "joining") state.phase = "lobby";
+  socket.emit("join", { nick, room }, (/** @type {(Joined & { ok: true }) | Reply} */ res) => {
     if (res?.ok) enterRoom(res);
     else view.showError(errorAt, res?.error ?? "Could not join.");
   });
 }
 
-/** @param {{ nick: string, room: string, members: string[], history: view.ChatMessage[] }} joined */
+/** @typedef {{ nick: string, room: string, members: string[], history: view.ChatMessage[] }} Joined */
+
+/** Shows `joined.room` (after a join, a room switch, or a re-join on reconnect). @param {Joined} joined */
 function enterRoom(joined) {
   const switched = joined.room !== state.room || state.phase !== "in-room";
   state.phase = "in-room";
@@ -145,8 +146,8 @@ function enterRoom(joined) {
   el.text.focus();
 }
 
-function leave() {
-  socket.emit("leave");
+/** Back to the lobby (after Leave, or when a reconnect could not re-join). */
+function exitRoom() {
   state.phase = "lobby";
   state.room = "";
   view.clearMessages();
@@ -167,8 +168,7 @@ socket.on("presence", ({ room, members }) => {
 });
 socket.on("joined", enterRoom);
 socket.on("join_error", (res) => {
-  state.phase = "lobby";
-  view.showView("lobby");
+  exitRoom();
   view.showError(el.loginError, res?.error ?? "Could not re-join the room.");
 });
 socket.on("notice", ({ text, ts }) => view.addNotice(text, ts));
@@ -205,7 +205,7 @@ function send(event, message, payload) {
 /** @param {string} id @param {Pending} entry */
 function emitPending(id, entry) {
   entry.sentWhileConnected = socket.connected;
-  socket.emit(entry.event, entry.payload, (/** @type {any} */ res) => {
+  socket.emit(entry.event, entry.payload, (/** @type {Reply} */ res) => {
     if (state.pending.get(id) !== entry) return;
     state.pending.delete(id);
     if (res?.ok) view.setStatus(entry.li, "delivered");
@@ -324,5 +324,8 @@ el.newRoom.addEventListener("submit", (event) => {
   el.newRoomName.value = "";
   pickRoom(room);
 });
-el.leave.addEventListener("click", leave);
+el.leave.addEventListener("click", () => {
+  socket.emit("leave");
+  exitRoom();
+});
 renderRooms();
