@@ -1,0 +1,189 @@
+/**
+ * One Engine.IO connection, multiplexing the namespaces a client joined over it. Decodes
+ * incoming messages into packets and routes them; encodes outgoing packets into messages.
+ *
+ *   engine "message" ──decoder──▶ CONNECT ──▶ server.of(nsp)._add ──▶ Socket
+ *                                  EVENT/ACK/DISCONNECT ──▶ nsps.get(nsp)._onpacket
+ *   bad packet / CONNECT twice / packet for an unjoined namespace ──▶ close the connection
+ */
+import type { IncomingMessage } from "node:http";
+import type { BroadcastFlags, PreparedPacket, SocketId } from "../adapter/types.js";
+import type { EngineSocket } from "../engine/index.js";
+import type { Decoder } from "../parser/socket/types.js";
+import { isPlainObject } from "../parser/socket/validate.js";
+import { type Packet, PacketType, type ServerDisconnectReason } from "../protocol/socket.js";
+import type { Namespace } from "./namespace.js";
+import { ServerPreparedPacket } from "./prepared.js";
+import type { Server } from "./server.js";
+import type { Socket } from "./socket.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: the client multiplexes sockets of any event typing
+type AnySocket = Socket<any, any, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the client serves a server of any event typing
+type AnyServer = Server<any, any, any, any>;
+
+/** The Socket.IO side of one Engine.IO connection. */
+export class Client {
+  readonly conn: EngineSocket;
+  readonly id: string;
+  readonly server: AnyServer;
+  /** Sockets by socket id. */
+  readonly sockets = new Map<SocketId, AnySocket>();
+  /** Sockets by namespace name. */
+  readonly nsps = new Map<string, AnySocket>();
+  #state: "open" | "closed" = "open";
+  readonly #decoder: Decoder;
+  readonly #connecting = new Set<string>();
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(server: AnyServer, conn: EngineSocket) {
+    this.server = server;
+    this.conn = conn;
+    this.id = conn.id;
+    this.#decoder = server._parser.createDecoder();
+    conn.on("message", (data) => this.#ondata(data));
+    conn.on("error", () => {
+      // The engine closes the session after reporting; `close` handles the sockets.
+    });
+    conn.on("close", (reason, description) => this.#onclose(reason, description));
+    // One timer per connection, only until the first namespace is joined.
+    this.#connectTimer = setTimeout(() => {
+      if (this.nsps.size === 0) this.#closeConn();
+    }, server._connectTimeout);
+    this.#connectTimer.unref?.();
+  }
+
+  /** The first HTTP request of the connection. */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  #ondata(data: string | Uint8Array): void {
+    const result = this.#decoder.add(data);
+    if (!result.ok) {
+      this.#onclose("parse error");
+      this.#closeConn();
+      return;
+    }
+    if (result.packet) this.#ondecoded(result.packet);
+  }
+
+  #ondecoded(packet: Packet): void {
+    const nsp = packet.nsp;
+    if (packet.type === PacketType.CONNECT) {
+      if (this.nsps.has(nsp) || this.#connecting.has(nsp)) {
+        // A second CONNECT for the same namespace is a protocol violation.
+        this.#closeConn();
+        return;
+      }
+      const auth = isPlainObject(packet.data) ? packet.data : {};
+      this.#connect(nsp, auth);
+      return;
+    }
+    const socket = this.nsps.get(nsp);
+    if (socket) socket._onpacket(packet);
+    else if (!this.#connecting.has(nsp)) this.#closeConn();
+    // Packets for a namespace whose CONNECT is still in middlewares are dropped, as upstream.
+  }
+
+  #connect(name: string, auth: Record<string, unknown>): void {
+    this.#connecting.add(name);
+    const done = () => this.#connecting.delete(name);
+    const existing = this.server._nsps.get(name);
+    if (existing) {
+      this.#add(existing, auth, done);
+      return;
+    }
+    this.server._checkNamespace(name, auth, (nsp) => {
+      if (nsp) {
+        this.#add(nsp, auth, done);
+        return;
+      }
+      done();
+      this.#sendRaw({
+        type: PacketType.CONNECT_ERROR,
+        nsp: name,
+        data: { message: "Invalid namespace" },
+      });
+    });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: namespaces of any event typing
+  #add(nsp: Namespace<any, any, any, any>, auth: Record<string, unknown>, done: () => void): void {
+    nsp._add(this, auth).then(done, (err: unknown) => {
+      done();
+      console.error("tether-io: error while connecting a socket:", err);
+    });
+  }
+
+  /** Namespace callback: the socket is connected and may now receive packets. */
+  _onSocketConnected(socket: AnySocket): void {
+    this.sockets.set(socket.id, socket);
+    this.nsps.set(socket.nsp.name, socket);
+    this.#connecting.delete(socket.nsp.name);
+    if (this.#connectTimer !== undefined) {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = undefined;
+    }
+  }
+
+  /** Socket callback: the socket left its namespace. */
+  _remove(socket: AnySocket): void {
+    if (this.sockets.get(socket.id) !== socket) return;
+    this.sockets.delete(socket.id);
+    this.nsps.delete(socket.nsp.name);
+  }
+
+  /** Encodes and writes one packet. */
+  _packet(packet: Packet, flags: BroadcastFlags): void {
+    if (this.conn.readyState !== "open") return;
+    if (flags.volatile && !this.conn.transport.writable) return;
+    const opts = { compress: flags.compress !== false };
+    for (const chunk of this.server.encoder.encode(packet)) this.conn.write(chunk, opts);
+  }
+
+  /** Writes a packet encoded once for many recipients (broadcast). */
+  _writePrepared(prepared: PreparedPacket, flags: BroadcastFlags): void {
+    if (this.conn.readyState !== "open") return;
+    if (flags.volatile && !this.conn.transport.writable) return;
+    if (!(prepared instanceof ServerPreparedPacket)) {
+      this._packet(prepared.packet, flags);
+      return;
+    }
+    const opts = { compress: flags.compress !== false };
+    for (const p of prepared.wire) this.conn.sendPreEncoded(p, opts);
+  }
+
+  #sendRaw(packet: Packet): void {
+    this._packet(packet, {});
+  }
+
+  /** `socket.disconnect(true)`: every namespace gets DISCONNECT, then the connection closes. */
+  _disconnect(): void {
+    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    this.#closeConn();
+  }
+
+  /** Closes the Engine.IO connection (after flushing what was written). */
+  #closeConn(): void {
+    if (this.conn.readyState === "open") this.conn.close();
+  }
+
+  #onclose(reason: ServerDisconnectReason | string, description?: unknown): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    this.#decoder.destroy();
+    for (const socket of [...this.sockets.values()]) {
+      socket._onclose(reason as ServerDisconnectReason, description);
+    }
+    this.sockets.clear();
+    this.nsps.clear();
+  }
+
+  /** Server shutdown: closes every socket with `reason` (the engine then closes the session). */
+  _closeAll(reason: ServerDisconnectReason): void {
+    this.#onclose(reason);
+  }
+}

@@ -1,0 +1,20 @@
+/** The Socket.IO server layer. */
+export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+export { Client } from "./client.js";
+export type { Handshake, ParsedUrlQuery } from "./handshake.js";
+export {
+  type ExtendedError,
+  Namespace,
+  type NamespaceMiddleware,
+  type NamespaceReservedEventsMap,
+} from "./namespace.js";
+export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
+export { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+export { type AttachableServer, Server } from "./server.js";
+export {
+  type DisconnectReason,
+  type Event,
+  Socket,
+  type SocketReservedEventsMap,
+} from "./socket.js";
+export type * from "./typed-events.js";

@@ -1,0 +1,330 @@
+/**
+ * A namespace: a named group of sockets with its own middlewares, rooms (through its adapter)
+ * and events. `emit` on a namespace broadcasts to all of its sockets.
+ */
+import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.js";
+import { type Packet, PacketType } from "../protocol/socket.js";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { ServerPreparedPacket } from "./prepared.js";
+import type { Server } from "./server.js";
+import { Socket } from "./socket.js";
+import { StrictEventEmitter } from "./strict-emitter.js";
+import type {
+  AckValue,
+  AllButLast,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from "./typed-events.js";
+
+/** An error a middleware passes to `next()`: `message` and optional `data` reach the client. */
+export interface ExtendedError extends Error {
+  // biome-ignore lint/suspicious/noExplicitAny: arbitrary payload sent to the client, as upstream
+  data?: any;
+}
+
+/** Events a namespace emits to its own listeners. */
+export type NamespaceReservedEventsMap<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = {
+  connect: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  connection: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void;
+  new_namespace: (
+    namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ) => void;
+};
+
+/** A connection middleware (`io.use`, `nsp.use`). */
+export type NamespaceMiddleware<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> = (
+  socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  next: (err?: ExtendedError) => void,
+) => void;
+
+/**
+ * A namespace (`io.of("/admin")`).
+ * @example
+ * const admin = io.of("/admin");
+ * admin.use((socket, next) => (socket.handshake.auth.token ? next() : next(new Error("no"))));
+ * admin.on("connection", (socket) => admin.emit("joined", socket.id));
+ */
+export class Namespace<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    // biome-ignore lint/suspicious/noExplicitAny: upstream's default for untyped socket.data
+    SocketData = any,
+  >
+  extends StrictEventEmitter<
+    ServerSideEvents,
+    NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >
+  implements AdapterHost
+{
+  readonly name: string;
+  readonly sockets = new Map<
+    SocketId,
+    Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  readonly server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  adapter!: Adapter;
+  /** Connection middlewares, in order. */
+  _fns: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  #ids = 0;
+
+  constructor(
+    server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    name: string,
+  ) {
+    super();
+    this.server = server;
+    this.name = name;
+    this._initAdapter();
+  }
+
+  /** Creates this namespace's adapter from the server's adapter option. */
+  _initAdapter(): void {
+    this.adapter = this.server._createAdapter(this);
+    void this.adapter.init();
+  }
+
+  /**
+   * Registers a connection middleware.
+   * @example io.use((socket, next) => next());
+   */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  // ---- AdapterHost ---------------------------------------------------------------------------
+
+  prepare(packet: Packet): ServerPreparedPacket {
+    return new ServerPreparedPacket({ ...packet, nsp: this.name }, this.server.encoder);
+  }
+
+  nextAckId(): number {
+    return this.#ids++;
+  }
+
+  /** Allocates an ack id (shared by socket emits and broadcasts of this namespace). */
+  _nextAckId(): number {
+    return this.#ids++;
+  }
+
+  onServerSideEmit(args: unknown[], ack?: (...responses: unknown[]) => void): void {
+    const [ev, ...rest] = args;
+    if (typeof ev !== "string") return;
+    this.emitReserved(ev, ...(ack ? [...rest, ack] : rest));
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  /** Adds a client to this namespace: recovery, middlewares, then CONNECT and `connection`. */
+  async _add(client: Client, auth: Record<string, unknown>): Promise<boolean> {
+    const recovery = this.server._recovery;
+    const pid = auth.pid;
+    const offset = auth.offset;
+    let restored: Awaited<ReturnType<Adapter["restoreSession"]>>;
+    if (recovery && typeof pid === "string" && typeof offset === "string") {
+      restored = await this.adapter.restoreSession(pid, offset).catch(() => undefined);
+    }
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+      this,
+      client,
+      auth,
+      this.server._generateSocketId(),
+      recovery ? this.server._generateSocketId() : undefined,
+      restored,
+    );
+    if (!(restored && recovery?.skipMiddlewares)) {
+      const err = await this.#runMiddlewares(socket);
+      if (err) {
+        if (client.conn.readyState === "open") {
+          const data =
+            err.data === undefined
+              ? { message: err.message }
+              : { message: err.message, data: err.data };
+          socket._packet({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
+        }
+        return false;
+      }
+    }
+    if (client.conn.readyState !== "open") return false;
+    this.sockets.set(socket.id, socket);
+    socket._onconnect(restored ? restored.rooms : []);
+    client._onSocketConnected(socket);
+    if (restored) {
+      for (const data of restored.missedPackets) {
+        socket._packet({ type: PacketType.EVENT, nsp: this.name, data });
+      }
+    }
+    this.emitReserved("connect", socket);
+    this.emitReserved("connection", socket);
+    return true;
+  }
+
+  #runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ): Promise<ExtendedError | undefined> {
+    const fns = this._fns.slice();
+    if (fns.length === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const run = (i: number): void => {
+        const fn = fns[i];
+        if (!fn) {
+          resolve(undefined);
+          return;
+        }
+        let called = false;
+        const next = (err?: ExtendedError) => {
+          if (called) return;
+          called = true;
+          if (err) resolve(err instanceof Error ? err : Object.assign(new Error(String(err)), {}));
+          else run(i + 1);
+        };
+        try {
+          fn(socket, next);
+        } catch (err) {
+          next(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      run(0);
+    });
+  }
+
+  /** Emits `new_namespace` (on the main namespace). */
+  _announce(nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.emitReserved("new_namespace", nsp);
+  }
+
+  /** Removes a disconnected socket. */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.sockets.delete(socket.id);
+  }
+
+  // ---- broadcasting --------------------------------------------------------------------------
+
+  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter);
+  }
+
+  /** Targets a room. @example nsp.to("room").emit("hi"); */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  /** Emits to every socket of the namespace. @example io.of("/chat").emit("news", n); */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.#operator().emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<AckValue<EmitEvents, Ev>> {
+    return this.#operator().emitWithAck(ev, ...args);
+  }
+
+  /** Sends a `message` event to every socket. */
+  // biome-ignore lint/suspicious/noExplicitAny: untyped `send`, as upstream
+  send(...args: any[]): this {
+    (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: untyped `write`, as upstream
+  write(...args: any[]): this {
+    return this.send(...args);
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().local;
+  }
+
+  timeout(
+    ms: number,
+  ): BroadcastOperator<
+    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
+    SocketData
+  > {
+    return this.#operator().timeout(ms);
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.#operator().allSockets();
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.#operator().fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.#operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.#operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.#operator().disconnectSockets(close);
+  }
+
+  /**
+   * Emits to the other Socket.IO servers of the cluster (a no-op on a single node). A trailing
+   * callback gets `(err, responses)`, one response per other server.
+   * @example io.serverSideEmit("hello", "world");
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<ServerSideEvents, Ev>
+  ): boolean {
+    const data: unknown[] = [ev, ...args];
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      this.adapter.serverSideEmit(data, last as (err: Error | null, responses: unknown[]) => void);
+    } else this.adapter.serverSideEmit(data);
+    return true;
+  }
+
+  /** Like {@link serverSideEmit}, resolving with the other servers' responses. */
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      this.adapter.serverSideEmit([ev, ...args], (err, responses) =>
+        err ? reject(err) : resolve(responses),
+      );
+    });
+  }
+}

@@ -1,0 +1,505 @@
+/**
+ * The Socket.IO server: owns the Engine.IO server, the namespaces and the options. Event
+ * methods (`on`, `emit`, `to`, …) act on the main namespace `/`, as upstream.
+ *
+ *   http.Server ──request/upgrade──▶ client bundle? ─▶ ClientFileHandler
+ *                                    └─ under path ─▶ EngineServer ──connection──▶ Client
+ *                                                                   (one per connection)
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { InMemoryAdapter } from "../adapter/in-memory.js";
+import { SessionAwareAdapter } from "../adapter/session-aware.js";
+import type { Adapter, AdapterConstructor, AdapterHost, Room, SocketId } from "../adapter/types.js";
+import { EngineServer } from "../engine/index.js";
+import { generateSessionId } from "../engine/server/id.js";
+import { defaultParser } from "../parser/socket/default.js";
+import type { Encoder, Parser } from "../parser/socket/types.js";
+import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+import { Client } from "./client.js";
+import {
+  Namespace,
+  type NamespaceMiddleware,
+  type NamespaceReservedEventsMap,
+} from "./namespace.js";
+import type { ResolvedRecoveryOptions, ServerOptions } from "./options.js";
+import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { ClientFileHandler, defaultBundleDir } from "./serve-client.js";
+import type { Socket } from "./socket.js";
+import type {
+  AckValue,
+  AllButLast,
+  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+  ReservedOrUserEventNames,
+  ReservedOrUserListener,
+} from "./typed-events.js";
+
+/** An HTTP(S) server the Socket.IO server can attach to. */
+export type AttachableServer = HttpServer | HttpsServer;
+
+function instantiate(ctor: AdapterConstructor, nsp: AdapterHost): Adapter {
+  // Classes (and pre-ES6 constructor functions) have a prototype object; arrow factories do not.
+  if (typeof ctor.prototype === "object" && ctor.prototype !== null) {
+    return new (ctor as new (nsp: AdapterHost) => Adapter)(nsp);
+  }
+  return (ctor as (nsp: AdapterHost) => Adapter)(nsp);
+}
+
+/**
+ * A Socket.IO server.
+ * @example
+ * const io = new Server(httpServer, { cors: { origin: "*" } });
+ * io.on("connection", (socket) => socket.on("chat", (msg) => io.emit("chat", msg)));
+ */
+export class Server<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: upstream's default for untyped socket.data
+  SocketData = any,
+> {
+  /** The main namespace `/`. */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The Engine.IO server (after `attach`/`listen`/`bind`). */
+  engine!: EngineServer;
+  /** The HTTP server attached to, if any. */
+  httpServer: AttachableServer | undefined;
+  /** The packet encoder shared by every connection. */
+  readonly encoder: Encoder;
+  readonly _opts: ServerOptions;
+  readonly _parser: Parser;
+  readonly _recovery: ResolvedRecoveryOptions | undefined;
+  readonly _nsps = new Map<
+    string,
+    Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  readonly #parents = new Map<
+    ParentNspNameMatchFn,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  readonly #regexParents = new Map<
+    RegExp,
+    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  >();
+  #path: string;
+  #adapter: AdapterConstructor;
+  #connectTimeout: number;
+
+  constructor(opts?: ServerOptions);
+  constructor(srv?: AttachableServer | number, opts?: ServerOptions);
+  constructor(srv?: AttachableServer | number | ServerOptions, opts: ServerOptions = {}) {
+    const options = typeof srv === "object" && srv !== null && !("listen" in srv) ? srv : opts;
+    this._opts = { ...options };
+    this.#path = (options.path ?? "/socket.io").replace(/\/$/, "");
+    this._parser = options.parser ?? defaultParser;
+    this.encoder = this._parser.createEncoder();
+    this.#connectTimeout = options.connectTimeout ?? 45_000;
+    const csr = options.connectionStateRecovery;
+    this._recovery = csr
+      ? {
+          maxDisconnectionDuration: csr.maxDisconnectionDuration ?? 120_000,
+          skipMiddlewares: csr.skipMiddlewares ?? true,
+        }
+      : undefined;
+    const recovery = this._recovery;
+    this.#adapter =
+      options.adapter ??
+      (recovery
+        ? (nsp: AdapterHost) =>
+            new SessionAwareAdapter(nsp, {
+              maxDisconnectionDuration: recovery.maxDisconnectionDuration,
+            })
+        : InMemoryAdapter);
+    this.sockets = this.of("/");
+    if (typeof srv === "number") this.listen(srv, opts);
+    else if (typeof srv === "object" && srv !== null && "listen" in srv) this.attach(srv, opts);
+  }
+
+  /** Milliseconds a connection may stay without joining a namespace. */
+  get _connectTimeout(): number {
+    return this.#connectTimeout;
+  }
+
+  /** Creates the adapter of a namespace. */
+  _createAdapter(nsp: AdapterHost): Adapter {
+    return instantiate(this.#adapter, nsp);
+  }
+
+  /** A fresh socket / private session id. */
+  _generateSocketId(): string {
+    return generateSessionId();
+  }
+
+  /** Gets or sets the path the server answers under. */
+  path(): string;
+  path(v: string): this;
+  path(v?: string): string | this {
+    if (v === undefined) return this.#path;
+    this.#path = v.replace(/\/$/, "");
+    return this;
+  }
+
+  /** Gets or sets the adapter used for namespaces created from now on. */
+  adapter(): AdapterConstructor;
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): AdapterConstructor | this {
+    if (v === undefined) return this.#adapter;
+    this.#adapter = v;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    return this;
+  }
+
+  /** Gets or sets the connect timeout in milliseconds. */
+  connectTimeout(): number;
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this.#connectTimeout;
+    this.#connectTimeout = v;
+    return this;
+  }
+
+  /**
+   * Attaches to an HTTP(S) server (or listens on a port).
+   * @example io.attach(httpServer);
+   */
+  attach(srv: AttachableServer | number, opts: ServerOptions = {}): this {
+    if (typeof srv === "number") return this.listen(srv, opts);
+    Object.assign(this._opts, opts);
+    if (opts.path !== undefined) this.path(opts.path);
+    const engine = new EngineServer(this._opts);
+    const attachOpts = {
+      path: this.#path,
+      ...(this._opts.addTrailingSlash === undefined
+        ? {}
+        : { addTrailingSlash: this._opts.addTrailingSlash }),
+      ...(this._opts.destroyUpgrade === undefined
+        ? {}
+        : { destroyUpgrade: this._opts.destroyUpgrade }),
+      ...(this._opts.destroyUpgradeTimeout === undefined
+        ? {}
+        : { destroyUpgradeTimeout: this._opts.destroyUpgradeTimeout }),
+    };
+    engine.attach(srv as HttpServer, attachOpts);
+    if (this._opts.serveClient !== false) this.#attachServe(srv);
+    this.httpServer = srv;
+    this.bind(engine);
+    return this;
+  }
+
+  /** Creates an HTTP server listening on `port` (other paths → 404) and attaches to it. */
+  listen(srv: AttachableServer | number, opts: ServerOptions = {}): this {
+    if (typeof srv !== "number") return this.attach(srv, opts);
+    const http = createServer((_req, res) => {
+      res.writeHead(404);
+      res.end();
+    });
+    http.listen(srv);
+    return this.attach(http, opts);
+  }
+
+  /** Uses an existing Engine.IO server. */
+  bind(engine: EngineServer): this {
+    this.engine = engine;
+    engine.on("connection", (conn) => {
+      new Client(this, conn);
+    });
+    return this;
+  }
+
+  #attachServe(srv: AttachableServer): void {
+    const handler = new ClientFileHandler(this.#path, {
+      dir: this._opts.clientBundleDir ?? defaultBundleDir(),
+      cors: this._opts.cors,
+    });
+    const previous = srv.listeners("request").slice() as ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void)[];
+    srv.removeAllListeners("request");
+    srv.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      const name = handler.match(req);
+      if (name !== undefined) handler.handle(req, res, name);
+      else for (const l of previous) l.call(srv, req, res);
+    });
+  }
+
+  /**
+   * Gets or creates a namespace; a RegExp or function creates a parent of dynamic namespaces.
+   * @example io.of(/^\/team-\d+$/).on("connection", (socket) => socket.nsp.emit("hi"));
+   */
+  of(
+    name: string | RegExp | ParentNspNameMatchFn,
+    fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
+  ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === "function" || name instanceof RegExp) {
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+        this,
+      );
+      if (name instanceof RegExp) {
+        const re = name;
+        this.#regexParents.set(re, parent);
+        this.#parents.set((nsp, _auth, next) => {
+          re.lastIndex = 0;
+          next(null, re.test(nsp));
+        }, parent);
+      } else this.#parents.set(name, parent);
+      if (fn) parent.on("connect", fn);
+      return parent;
+    }
+    const nspName = name.startsWith("/") ? name : `/${name}`;
+    let nsp = this._nsps.get(nspName);
+    if (!nsp) {
+      for (const [re, parent] of this.#regexParents) {
+        re.lastIndex = 0;
+        if (re.test(nspName)) {
+          nsp = parent.createChild(nspName);
+          break;
+        }
+      }
+    }
+    if (!nsp) {
+      nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, nspName);
+      this._nsps.set(nspName, nsp);
+      if (nspName !== "/") this.sockets._announce(nsp);
+    }
+    if (fn) nsp.on("connect", fn);
+    return nsp;
+  }
+
+  /** Finds (or lets a parent create) the namespace a client asked for. */
+  _checkNamespace(
+    name: string,
+    auth: Record<string, unknown>,
+    fn: (
+      nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined,
+    ) => void,
+  ): void {
+    const entries = [...this.#parents];
+    const next = (i: number): void => {
+      const entry = entries[i];
+      if (!entry) {
+        fn(undefined);
+        return;
+      }
+      const [match, parent] = entry;
+      let answered = false;
+      try {
+        match(name, auth, (err, allow) => {
+          if (answered) return;
+          answered = true;
+          if (err || !allow) {
+            next(i + 1);
+            return;
+          }
+          fn(this._nsps.get(name) ?? parent.createChild(name));
+        });
+      } catch {
+        if (!answered) {
+          answered = true;
+          next(i + 1);
+        }
+      }
+    };
+    next(0);
+  }
+
+  /**
+   * Closes every connection, the adapters and the HTTP server.
+   * @example await io.close();
+   */
+  async close(fn?: (err?: Error) => void): Promise<void> {
+    for (const nsp of this._nsps.values()) {
+      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
+    }
+    await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
+    this.engine?.close();
+    const http = this.httpServer;
+    if (!http?.listening) {
+      fn?.();
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      http.close((err) => {
+        fn?.(err);
+        resolve();
+      });
+      http.closeIdleConnections?.();
+    });
+  }
+
+  // ---- main namespace shortcuts ------------------------------------------------------------
+
+  on<
+    Ev extends ReservedOrUserEventNames<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    this.sockets.on(ev, listener as never);
+    return this;
+  }
+
+  once<
+    Ev extends ReservedOrUserEventNames<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+    listener: ReservedOrUserListener<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    this.sockets.once(ev, listener as never);
+    return this;
+  }
+
+  off<
+    Ev extends ReservedOrUserEventNames<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents,
+      Ev
+    >,
+  ): this {
+    this.sockets.off(ev, listener as never);
+    return this;
+  }
+
+  removeAllListeners(ev?: string): this {
+    this.sockets.removeAllListeners(ev);
+    return this;
+  }
+
+  listeners<
+    Ev extends ReservedOrUserEventNames<
+      NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+      ServerSideEvents
+    >,
+  >(
+    ev: Ev,
+  ): ReservedOrUserListener<
+    NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    ServerSideEvents,
+    Ev
+  >[] {
+    return this.sockets.listeners(ev);
+  }
+
+  /** Registers a connection middleware on the main namespace. */
+  use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.except(room);
+  }
+
+  /** Emits to every socket of the main namespace. @example io.emit("news", 1); */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.sockets.emit(ev, ...args);
+  }
+
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<AckValue<EmitEvents, Ev>> {
+    return this.sockets.emitWithAck(ev, ...args);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: untyped `send`, as upstream
+  send(...args: any[]): this {
+    this.sockets.send(...args);
+    return this;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: untyped `write`, as upstream
+  write(...args: any[]): this {
+    return this.send(...args);
+  }
+
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<ServerSideEvents, Ev>
+  ): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
+  ): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.local;
+  }
+
+  timeout(
+    ms: number,
+  ): BroadcastOperator<
+    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
+    SocketData
+  > {
+    return this.sockets.timeout(ms);
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.sockets.allSockets();
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.sockets.fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.sockets.socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.sockets.socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.sockets.disconnectSockets(close);
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * A server-side socket: one client connected to one namespace. Incoming EVENT/ACK packets become
+ * listener calls and ack callbacks; `emit` sends to this client; `broadcast`/`to` reach others.
+ */
+import type { IncomingMessage } from "node:http";
+import type {
+  Adapter,
+  BroadcastFlags,
+  PreparedPacket,
+  RestoredSession,
+  Room,
+  SocketId,
+} from "../adapter/types.js";
+import type { EngineSocket } from "../engine/index.js";
+import {
+  type Packet,
+  PacketType,
+  RECOVERABLE_DISCONNECT_REASONS,
+  RESERVED_EVENTS,
+  type ServerDisconnectReason,
+  SocketErrorCodes,
+} from "../protocol/socket.js";
+import { TetherError } from "../shared/errors.js";
+import { type AnyListener, AnyListeners } from "./any-listeners.js";
+import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { buildHandshake, type Handshake } from "./handshake.js";
+import type { Namespace } from "./namespace.js";
+import { StrictEventEmitter } from "./strict-emitter.js";
+import type {
+  AckValue,
+  AllButLast,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  EventNames,
+  EventNamesWithAck,
+  EventParams,
+  EventsMap,
+} from "./typed-events.js";
+
+/** A server-side disconnect reason. */
+export type DisconnectReason = ServerDisconnectReason;
+
+/** Events a socket emits to its own listeners. */
+export type SocketReservedEventsMap = {
+  // biome-ignore lint/suspicious/noExplicitAny: description is transport-specific, as upstream
+  disconnect: (reason: DisconnectReason, description?: any) => void;
+  // biome-ignore lint/suspicious/noExplicitAny: description is transport-specific, as upstream
+  disconnecting: (reason: DisconnectReason, description?: any) => void;
+  error: (err: Error) => void;
+};
+
+/** `[eventName, ...args]` as seen by socket middlewares (`socket.use`). */
+// biome-ignore lint/suspicious/noExplicitAny: incoming arguments are untrusted and untyped, as upstream
+export type Event = [string, ...any[]];
+
+type Flags = { -readonly [K in keyof BroadcastFlags]: BroadcastFlags[K] };
+type Ack = (...args: unknown[]) => void;
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
+/** Timeout error given to ack callbacks: upstream's message. */
+function timeoutError(): TetherError {
+  return new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out");
+}
+
+/**
+ * One client in one namespace.
+ * @example
+ * io.on("connection", (socket) => {
+ *   socket.join("room");
+ *   socket.on("chat", (msg, ack) => { socket.to("room").emit("chat", msg); ack("ok"); });
+ * });
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: upstream's default for untyped socket.data
+  SocketData = any,
+> extends StrictEventEmitter<ListenEvents, SocketReservedEventsMap> {
+  /** Socket id (not the Engine.IO id); also the name of a room the socket is in. */
+  readonly id: SocketId;
+  /** Private session id (connection state recovery only). */
+  readonly pid: string | undefined;
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly client: Client;
+  /** Free-form application data, shared with `fetchSockets()` results. */
+  data: SocketData = {} as SocketData;
+  /** Whether this socket's session was restored (connection state recovery). */
+  readonly recovered: boolean;
+  #state: "connecting" | "connected" | "disconnected" = "connecting";
+  readonly #auth: Record<string, unknown>;
+  readonly #issued = Date.now();
+  #handshake: Handshake | undefined;
+  #flags: Flags | undefined;
+  #acks: Map<number, Ack> | undefined;
+  #fns: ((event: Event, next: (err?: Error) => void) => void)[] | undefined;
+  #any: AnyListeners | undefined;
+  #anyOutgoing: AnyListeners | undefined;
+  #reportingError = false;
+
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+    id: SocketId,
+    pid: string | undefined,
+    restored?: RestoredSession,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.#auth = auth;
+    this.id = restored?.sid ?? id;
+    this.pid = restored?.pid ?? pid;
+    this.recovered = restored !== undefined;
+    if (restored) this.data = restored.data as SocketData;
+  }
+
+  /** Handshake details (headers, query, auth, …) of the connection. */
+  get handshake(): Handshake {
+    this.#handshake ??= buildHandshake(
+      this.client.request,
+      this.client.conn.remoteAddress,
+      this.#issued,
+      this.#auth,
+    );
+    return this.#handshake;
+  }
+
+  /** The underlying Engine.IO connection. */
+  get conn(): EngineSocket {
+    return this.client.conn;
+  }
+
+  /** The first HTTP request of the connection. */
+  get request(): IncomingMessage {
+    return this.client.request;
+  }
+
+  get server(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["server"] {
+    return this.nsp.server;
+  }
+
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  get connected(): boolean {
+    return this.#state === "connected";
+  }
+
+  get disconnected(): boolean {
+    return this.#state !== "connected";
+  }
+
+  /** Rooms this socket is in (live; still readable during `disconnecting`). */
+  get rooms(): Set<Room> {
+    return (this.nsp.adapter.socketRooms(this.id) as Set<Room> | undefined) ?? new Set();
+  }
+
+  /**
+   * Sends an event to this client; a trailing function is called with the client's ack.
+   * @example socket.emit("hello", "world", (reply) => console.log(reply));
+   */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) {
+      throw new TetherError(SocketErrorCodes.RESERVED_EVENT, `"${ev}" is a reserved event name`);
+    }
+    const data: unknown[] = [ev, ...args];
+    const flags = this.#takeFlags();
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      const id = this.nsp._nextAckId();
+      this.#registerAck(id, last as Ack, flags.timeout);
+      this.#send({ type: PacketType.EVENT, nsp: this.nsp.name, data, id }, flags);
+      return true;
+    }
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    if (this.server._recovery) {
+      // Through the adapter so the packet gets an offset and is stored for recovery.
+      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+      return true;
+    }
+    this.#send(packet, flags);
+    return true;
+  }
+
+  /**
+   * Emits and resolves with the client's ack (rejects on `timeout(ms)` expiry).
+   * @example const reply = await socket.timeout(1000).emitWithAck("question");
+   */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLastParams<EmitEvents, Ev>
+  ): Promise<AckValue<EmitEvents, Ev>> {
+    const withErr = this.#flags?.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const cb = (a: unknown, b: unknown) => {
+        if (!withErr) resolve(a as AckValue<EmitEvents, Ev>);
+        else if (a) reject(a);
+        else resolve(b as AckValue<EmitEvents, Ev>);
+      };
+      (this.emit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, cb);
+    });
+  }
+
+  /** Sends a `message` event. */
+  send(...args: MessageArgs<EmitEvents>): this {
+    (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  /** Alias of {@link send}. */
+  write(...args: MessageArgs<EmitEvents>): this {
+    return this.send(...args);
+  }
+
+  /** Next emit: drop it if the transport cannot write now. */
+  get volatile(): this {
+    this.#flags = { ...this.#flags, volatile: true };
+    return this;
+  }
+
+  /** Next emit: per-message compression hint. */
+  compress(compress: boolean): this {
+    this.#flags = { ...this.#flags, compress };
+    return this;
+  }
+
+  /**
+   * Next emit: its ack callback gets `(err, ...args)` and an error after `ms`.
+   * @example socket.timeout(5000).emit("ping", (err, pong) => {});
+   */
+  timeout(
+    ms: number,
+  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.#flags = { ...this.#flags, timeout: ms };
+    return this as unknown as Socket<
+      ListenEvents,
+      DecorateAcknowledgements<EmitEvents>,
+      ServerSideEvents,
+      SocketData
+    >;
+  }
+
+  /** Broadcast to every socket of the namespace but this one. */
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator();
+  }
+
+  /** Broadcast to `room` (excluding this socket). @example socket.to("room").emit("hi"); */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().to(room);
+  }
+
+  /** Alias of {@link to}. */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /** Broadcast to everyone but `room` (and this socket). */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().except(room);
+  }
+
+  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.#takeFlags();
+    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /** Joins one or several rooms. @example socket.join(["a", "b"]); */
+  join(rooms: Room | Room[]): Promise<void> | void {
+    return this.nsp.adapter.addAll(this.id, typeof rooms === "string" ? [rooms] : rooms);
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): Promise<void> | void {
+    return this.nsp.adapter.del(this.id, room);
+  }
+
+  /**
+   * Disconnects from this namespace (`close` also closes the whole connection).
+   * @example socket.disconnect(true);
+   */
+  disconnect(close = false): this {
+    if (this.#state !== "connected") return this;
+    if (close) {
+      this.client._disconnect();
+      return this;
+    }
+    this.#send({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, NO_FLAGS);
+    this._onclose("server namespace disconnect");
+    return this;
+  }
+
+  /** Registers a middleware run for every incoming event. */
+  use(fn: (event: Event, next: (err?: Error) => void) => void): this {
+    this.#fns ??= [];
+    this.#fns.push(fn);
+    return this;
+  }
+
+  /** Listener called for every incoming event, before the event's own listeners. */
+  onAny(listener: AnyListener): this {
+    this.#any ??= new AnyListeners();
+    this.#any.add(listener, false);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    this.#any ??= new AnyListeners();
+    this.#any.add(listener, true);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.#any?.remove(listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.#any?.list() ?? [];
+  }
+
+  /** Listener called for every outgoing event (emits and broadcasts reaching this socket). */
+  onAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing ??= new AnyListeners();
+    this.#anyOutgoing.add(listener, false);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    this.#anyOutgoing ??= new AnyListeners();
+    this.#anyOutgoing.add(listener, true);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.#anyOutgoing?.remove(listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.#anyOutgoing?.list() ?? [];
+  }
+
+  // ---- internal: called by Namespace, Client and the adapter -------------------------------
+
+  /** Adapter hook: writes a broadcast packet encoded once for all recipients. */
+  deliver(prepared: PreparedPacket, flags: BroadcastFlags): void {
+    if (this.#anyOutgoing) this.#notifyOutgoing(prepared.packet);
+    this.client._writePrepared(prepared, flags);
+  }
+
+  /** Adapter hook: expects an ack with `id` (broadcast with ack). */
+  expectAck(id: number, fn: (...args: unknown[]) => void): void {
+    this.#acks ??= new Map();
+    this.#acks.set(id, fn);
+  }
+
+  /** Joins the own room and answers CONNECT (`{sid}` or `{sid, pid}`). */
+  _onconnect(rooms: readonly Room[] = []): void {
+    this.#state = "connected";
+    this.nsp.adapter.addAll(this.id, rooms.length > 0 ? rooms : [this.id]);
+    const data = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
+    this.#send({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, NO_FLAGS);
+  }
+
+  /** Sends a raw packet (used for CONNECT_ERROR and replayed packets). */
+  _packet(packet: Packet): void {
+    this.#send(packet, NO_FLAGS);
+  }
+
+  /** Handles one decoded packet for this namespace. */
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.#onevent(packet);
+        return;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.#onack(packet);
+        return;
+      case PacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onevent(packet: Packet): void {
+    const args = packet.data as unknown[];
+    if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
+    if (this.#any) for (const l of this.#any.list()) this.invokeListener(l, args);
+    if (!this.#fns) {
+      this.#dispatch(args);
+      return;
+    }
+    this.#runMiddlewares(args as Event, 0);
+  }
+
+  #runMiddlewares(event: Event, i: number): void {
+    const fn = this.#fns?.[i];
+    if (!fn) {
+      this.#dispatch(event);
+      return;
+    }
+    this.invokeListener(fn as (...a: unknown[]) => unknown, [
+      event,
+      (err?: Error) => (err ? this.onListenerError(err) : this.#runMiddlewares(event, i + 1)),
+    ]);
+  }
+
+  #dispatch(args: unknown[]): void {
+    if (this.#state !== "connected") return;
+    this.emitReserved(String(args[0]), ...args.slice(1));
+  }
+
+  #ackFor(id: number): Ack {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      this.#send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, NO_FLAGS);
+    };
+  }
+
+  #onack(packet: Packet): void {
+    const id = packet.id;
+    const fn = id === undefined ? undefined : this.#acks?.get(id);
+    if (id === undefined || !fn) return;
+    this.#acks?.delete(id);
+    this.invokeListener(fn, packet.data as unknown[]);
+  }
+
+  #registerAck(id: number, ack: Ack, timeout: number | undefined): void {
+    this.#acks ??= new Map();
+    const acks = this.#acks;
+    if (timeout === undefined) {
+      acks.set(id, ack);
+      return;
+    }
+    const timer = setTimeout(() => {
+      acks.delete(id);
+      this.invokeListener(ack, [timeoutError()]);
+    }, timeout);
+    acks.set(id, (...args: unknown[]) => {
+      clearTimeout(timer);
+      ack(null, ...args);
+    });
+  }
+
+  /** Closes this socket: `disconnecting`, session persisted if recoverable, rooms left, `disconnect`. */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (this.#state !== "connected") return;
+    this.emitReserved("disconnecting", reason, description);
+    if (
+      this.server._recovery &&
+      this.pid !== undefined &&
+      RECOVERABLE_DISCONNECT_REASONS.has(reason)
+    ) {
+      void this.nsp.adapter.persistSession({
+        sid: this.id,
+        pid: this.pid,
+        rooms: [...this.rooms],
+        data: this.data,
+      });
+    }
+    this.nsp.adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.client._remove(this);
+    this.#state = "disconnected";
+    this.emitReserved("disconnect", reason, description);
+  }
+
+  #send(packet: Packet, flags: BroadcastFlags): void {
+    if (this.#anyOutgoing && packet.type === PacketType.EVENT) this.#notifyOutgoing(packet);
+    this.client._packet(packet, flags);
+  }
+
+  #notifyOutgoing(packet: Packet): void {
+    if (!this.#anyOutgoing || !Array.isArray(packet.data)) return;
+    if (packet.type !== PacketType.EVENT && packet.type !== PacketType.BINARY_EVENT) return;
+    for (const l of this.#anyOutgoing.list()) this.invokeListener(l, packet.data);
+  }
+
+  #takeFlags(): BroadcastFlags {
+    const flags = this.#flags ?? NO_FLAGS;
+    this.#flags = undefined;
+    return flags;
+  }
+
+  protected override onListenerError(err: unknown): void {
+    if (!this.#reportingError && this.listenerCount("error") > 0) {
+      this.#reportingError = true;
+      try {
+        this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        this.#reportingError = false;
+      }
+      return;
+    }
+    super.onListenerError(err);
+  }
+}
+
+type AllButLastParams<M extends EventsMap, Ev extends EventNames<M>> = AllButLast<
+  Parameters<M[Ev]>
+>;
+
+/** Arguments of the `message` event when typed, else anything. */
+export type MessageArgs<M extends EventsMap> = M extends { message: (...args: infer P) => void }
+  ? P
+  : // biome-ignore lint/suspicious/noExplicitAny: untyped `send` takes any arguments, as upstream
+    any[];
