@@ -257,7 +257,9 @@ describe("Socket.IO v5 over raw HTTP long-polling", () => {
   it("connects, exchanges events with acks and binary attachments as b64 records", async () => {
     const { server, port } = await start();
     server.on("connection", (s) =>
-      s.on("bin", (b: Buffer, ack: (x: unknown) => void) => ack("got", b.length, Buffer.from([7]))),
+      s.on("bin", (b: Buffer, ack: (...x: unknown[]) => void) =>
+        ack("got", b.length, Buffer.from([7])),
+      ),
     );
     const hs = await poll(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`, "GET");
     const sid = (JSON.parse(hs.slice(1)) as { sid: string }).sid;
