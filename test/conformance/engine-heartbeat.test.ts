@@ -5,17 +5,22 @@ import { handshake, nextConnection, openWs, poll, post, startEngine } from "./en
 
 describe("engine heartbeat (PROTOCOL.md §2.6)", () => {
   it("pings a polling client every pingInterval and keeps the session while it answers", async (t) => {
-    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 200 });
+    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 2000 });
+    let started = 0;
+    h.engine.on("connection", () => {
+      started = Date.now();
+    });
     const conn = nextConnection(h.engine);
     const { open } = await handshake(h);
     const socket = await conn;
     let beats = 0;
     socket.on("heartbeat", () => beats++);
     for (let i = 0; i < 3; i++) {
-      const started = Date.now();
       const res = await poll(h, open.sid);
       assert.equal(res.text, "2");
-      assert.ok(Date.now() - started >= 30, "ping not sent early");
+      // The next ping is due pingInterval after the handshake or after the pong was received.
+      assert.ok(Date.now() - started >= 50, "ping sent early");
+      started = Date.now();
       assert.equal((await post(h, open.sid, "3")).text, "ok");
     }
     assert.equal(beats, 3);
@@ -23,23 +28,26 @@ describe("engine heartbeat (PROTOCOL.md §2.6)", () => {
   });
 
   it("closes with 'ping timeout' when no pong arrives within pingTimeout", async (t) => {
-    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 50 });
+    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 300 });
+    let started = 0;
+    h.engine.on("connection", () => {
+      started = Date.now();
+    });
     const conn = nextConnection(h.engine);
     const { open } = await handshake(h);
     const socket = await conn;
     const closed = onceEvent<[string]>(socket, "close");
-    const started = Date.now();
     assert.equal((await poll(h, open.sid)).text, "2");
     const pending = poll(h, open.sid);
     assert.equal((await closed)[0], "ping timeout");
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 90, `closed too early (${elapsed} ms)`);
-    assert.ok(elapsed < 2000, `closed too late (${elapsed} ms)`);
+    assert.ok(elapsed >= 350, `closed too early (${elapsed} ms)`);
+    assert.ok(elapsed < 5000, `closed too late (${elapsed} ms)`);
     assert.equal((await pending).text, "1");
   });
 
   it("pings a WebSocket client and times it out when it stops answering", async (t) => {
-    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 50 });
+    const h = await startEngine(t, { pingInterval: 50, pingTimeout: 1000 });
     const conn = nextConnection(h.engine);
     const ws = openWs(t, h);
     const socket = await conn;
@@ -56,7 +64,7 @@ describe("engine heartbeat (PROTOCOL.md §2.6)", () => {
   });
 
   it("runs the heartbeat of many sessions on the shared scheduler", async (t) => {
-    const h = await startEngine(t, { pingInterval: 60, pingTimeout: 60 });
+    const h = await startEngine(t, { pingInterval: 60, pingTimeout: 1500 });
     const sessions = await Promise.all(Array.from({ length: 20 }, () => handshake(h)));
     const closes = [...h.engine.clients.values()].map((s) => onceEvent<[string]>(s, "close"));
     const pings = await Promise.all(sessions.map(({ open }) => poll(h, open.sid)));

@@ -123,7 +123,7 @@ for (const mode of MODES) {
     });
 
     it("keeps the session alive across heartbeats, and detects a client that stops answering", async (t) => {
-      const { client, socket } = await setup(t, mode, { pingInterval: 60, pingTimeout: 80 });
+      const { client, socket } = await setup(t, mode, { pingInterval: 50, pingTimeout: 1000 });
       let beats = 0;
       socket.on("heartbeat", () => beats++);
       await waitFor(() => beats >= 3, 10_000, "three heartbeats");
