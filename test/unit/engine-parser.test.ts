@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import {
   byteLength,
   decodePacket,
@@ -159,5 +160,46 @@ describe("engine byte helpers", () => {
     assert.equal(view.byteLength, 2);
     assert.equal((toRawData(ab) as Uint8Array).byteLength, 4);
     assert.equal(toRawData("x"), "x");
+  });
+});
+
+describe("engine codec properties (time-boxed fuzzing)", () => {
+  const fcOpts = { numRuns: 300, interruptAfterTimeLimit: 2000 };
+
+  it("never throws on arbitrary text or bytes", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        decodePacket(s);
+        decodePayload(s);
+      }),
+      fcOpts,
+    );
+    fc.assert(
+      fc.property(fc.uint8Array(), (b) => {
+        assert.ok(decodePacket(b).ok);
+      }),
+      fcOpts,
+    );
+  });
+
+  it("round-trips any list of text and binary messages through a polling payload", () => {
+    const text = fc
+      .string({ unit: "binary" })
+      .filter((s) => !s.includes("\x1e"))
+      .map((data) => ({ type: "message" as const, data }));
+    const binary = fc.uint8Array().map((data) => ({ type: "message" as const, data }));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(text, binary), { minLength: 1, maxLength: 8 }), (packets) => {
+        const r = decodePayload(encodePayload(packets));
+        assert.ok(r.ok);
+        assert.equal(r.value.length, packets.length);
+        r.value.forEach((p, i) => {
+          const want = packets[i]?.data;
+          if (typeof want === "string") assert.equal(p.data ?? "", want);
+          else assert.deepEqual([...((p.data as Uint8Array | undefined) ?? [])], [...(want ?? [])]);
+        });
+      }),
+      fcOpts,
+    );
   });
 });

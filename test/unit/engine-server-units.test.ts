@@ -18,7 +18,14 @@ describe("deadline wheel", () => {
     );
     const fired: string[] = [];
     const item = (name: string) => ({ name, onDeadline: () => fired.push(name) });
-    return { wheel, fired, item, at: (t: number) => (now = t) };
+    return {
+      wheel,
+      fired,
+      item,
+      at: (t: number) => {
+        now = t;
+      },
+    };
   }
 
   it("fires an item once its deadline has passed, never before", () => {

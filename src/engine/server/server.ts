@@ -18,13 +18,13 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { type ErrorCode, ErrorCodes, ErrorMessages } from "../../protocol/engine.js";
 import { Emitter } from "../../shared/emitter.js";
+import { attachToServer } from "./attach.js";
 import { serializeCookie } from "./cookie.js";
 import { corsMiddleware } from "./cors.js";
 import { DeadlineWheel } from "./deadline-wheel.js";
 import { generateSessionId } from "./id.js";
 import {
   type AttachOptions,
-  computePath,
   type EngineMiddleware,
   type EngineServerOptions,
   type ResolvedEngineOptions,
@@ -63,14 +63,6 @@ export type EngineServerEvents = {
 type Headers = Record<string, string | string[]>;
 
 function noop(): void {}
-
-/** True when `url` is under `path` (upstream prefix rule; stricter without trailing slash). */
-function underPath(url: string | undefined, path: string): boolean {
-  if (url === undefined || !url.startsWith(path)) return false;
-  if (path.endsWith("/")) return true;
-  const next = url.charAt(path.length);
-  return next === "" || next === "/" || next === "?";
-}
 
 /**
  * An Engine.IO v4 server.
@@ -198,7 +190,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       return;
     }
     let called = false;
-    allowRequest(req, (message, success) => {
+    const answer = (message: string | null | undefined, success: boolean): void => {
       if (called) return;
       called = true;
       cb(
@@ -206,7 +198,13 @@ export class EngineServer extends Emitter<EngineServerEvents> {
           ? undefined
           : { code: ErrorCodes.FORBIDDEN, context: { message: message ?? undefined } },
       );
-    });
+    };
+    try {
+      allowRequest(req, answer);
+    } catch (e) {
+      // A throwing allowRequest refuses the request rather than crashing the server.
+      answer(e instanceof Error ? e.message : undefined, false);
+    }
   }
 
   #withId(
@@ -342,7 +340,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
           const session = this.clients.get(sid);
           const transport = new WebSocketTransport(
-            session ?? { ...DETACHED_OWNER },
+            session ?? DETACHED_OWNER,
             ws as EngineWebSocket,
             socket,
           );
@@ -386,36 +384,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
    * @example engine.attach(createServer(app), { path: "/engine.io" });
    */
   attach(server: HttpServer, opts: AttachOptions = {}): void {
-    const path = computePath(opts);
-    const destroyUpgrade = opts.destroyUpgrade !== false;
-    const destroyUpgradeTimeout = opts.destroyUpgradeTimeout ?? 1000;
-    server.on("close", () => this.close());
-    const previous = server.listeners("request").slice() as ((
-      req: IncomingMessage,
-      res: ServerResponse,
-    ) => void)[];
-    server.removeAllListeners("request");
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (underPath(req.url, path)) this.handleRequest(req, res);
-      else for (const l of previous) l.call(server, req, res);
-    });
-    if (!this.opts.transports.includes("websocket")) return;
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (underPath(req.url, path)) {
-        this.handleUpgrade(req, socket, head);
-        return;
-      }
-      if (!destroyUpgrade) return;
-      // Listening to `upgrade` disables Node's default of destroying unanswered upgrades.
-      const timer = setTimeout(() => {
-        const written = "bytesWritten" in socket ? Number(socket.bytesWritten) : 0;
-        if (socket.writable && written <= 0) {
-          socket.on("error", noop);
-          socket.end();
-        }
-      }, destroyUpgradeTimeout);
-      timer.unref();
-    });
+    attachToServer(server, opts, this, this.opts.transports.includes("websocket"));
   }
 
   /**
