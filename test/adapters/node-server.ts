@@ -1,0 +1,188 @@
+/**
+ * One server node of the multi-node adapter suite, run in its own process
+ * (`node --import tsx node-server.ts`, forked with IPC). Starts a Tether `Server` on
+ * 127.0.0.1:0 with the backend's adapter, reports `{ harness: "ready", port }` to the parent,
+ * then runs the commands the test sends (`{ harness: "call", id, op, args }`).
+ *
+ * Env: BACKEND (memory | cluster | redis | redis-streams), NODE_NAME, REDIS_URL, KEY_PREFIX,
+ * RECOVERY ("1" enables connection state recovery), HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS,
+ * REQUESTS_TIMEOUT_MS.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient } from "redis";
+import type { AdapterConstructor } from "../../src/adapter/types.js";
+import { Server } from "../../src/index.js";
+
+const env = process.env;
+const name = env.NODE_NAME ?? "node";
+const backend = env.BACKEND ?? "memory";
+const timing = {
+  heartbeatInterval: Number(env.HEARTBEAT_MS ?? 250),
+  heartbeatTimeout: Number(env.HEARTBEAT_TIMEOUT_MS ?? 1500),
+  requestsTimeout: Number(env.REQUESTS_TIMEOUT_MS ?? 3000),
+};
+const recovery = env.RECOVERY === "1";
+const redisEvents: string[] = [];
+
+function toParent(msg: unknown): void {
+  if (process.connected) process.send?.(msg);
+}
+
+async function redisClient() {
+  const client = createClient({
+    url: env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    socket: { reconnectStrategy: (retries: number) => Math.min(50 + retries * 50, 300) },
+  });
+  client.on("error", (err: Error) => redisEvents.push(`error:${err.message}`));
+  client.on("ready", () => redisEvents.push("ready"));
+  await client.connect();
+  return client;
+}
+
+async function makeAdapter(): Promise<AdapterConstructor | undefined> {
+  const key = env.KEY_PREFIX ?? "tether-test";
+  switch (backend) {
+    case "memory":
+      return undefined;
+    case "cluster": {
+      const { createAdapter } = await import("../../src/adapters/cluster/index.js");
+      return createAdapter(timing);
+    }
+    case "redis": {
+      const { createAdapter } = await import("../../src/adapters/redis/index.js");
+      const pub = await redisClient();
+      const sub = pub.duplicate();
+      sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
+      await sub.connect();
+      const sharded = env.SHARDED === undefined ? {} : { sharded: env.SHARDED === "1" };
+      return createAdapter(pub, sub, { key, ...timing, ...sharded });
+    }
+    case "redis-streams": {
+      const { createAdapter } = await import("../../src/adapters/redis-streams/index.js");
+      const client = await redisClient();
+      return createAdapter(client, {
+        streamName: key,
+        sessionKeyPrefix: `${key}:session:`,
+        ...timing,
+      });
+    }
+    default:
+      throw new Error(`unknown backend ${backend}`);
+  }
+}
+
+const adapter = await makeAdapter();
+const http = createServer();
+const io = new Server(http, {
+  ...(adapter ? { adapter } : {}),
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } } : {}),
+  pingInterval: 1000,
+  pingTimeout: 2000,
+});
+
+const serverSideLog: unknown[][] = [];
+
+type AnyNsp = ReturnType<typeof io.of>;
+function setup(nsp: AnyNsp): void {
+  nsp.on("connection", (socket) => {
+    socket.data = { node: name, user: socket.handshake.auth.user };
+    socket.on("join", async (room: string, cb: (node: string) => void) => {
+      await socket.join(room);
+      cb(name);
+    });
+    socket.on("leave", async (room: string, cb: (node: string) => void) => {
+      await socket.leave(room);
+      cb(name);
+    });
+    socket.on("broadcast", (ev: string, payload: unknown, cb?: () => void) => {
+      socket.broadcast.emit(ev, payload);
+      cb?.();
+    });
+    socket.on("whoami", (cb: (info: unknown) => void) =>
+      cb({ node: name, id: socket.id, recovered: socket.recovered }),
+    );
+  });
+}
+setup(io.of("/"));
+setup(io.of(/^\/dyn-\d+$/) as unknown as AnyNsp);
+io.of("/").on("ping-node", (arg: unknown, cb: (reply: unknown) => void) => cb({ node: name, arg }));
+io.of("/").on("note", (...args: unknown[]) => serverSideLog.push(args));
+
+interface Target {
+  nsp?: string;
+  rooms?: string[];
+  except?: string[];
+}
+function target(t: Target) {
+  let op = io.of(t.nsp ?? "/").except(t.except ?? []);
+  if (t.rooms && t.rooms.length > 0) op = op.to(t.rooms);
+  return op;
+}
+
+type Args = Record<string, unknown> & Target;
+const ops: Record<string, (a: Args) => unknown> = {
+  name: () => name,
+  serverCount: (a) => io.of(a.nsp ?? "/").adapter.serverCount(),
+  emit: (a) => {
+    const payload = a.binary ? Buffer.from(a.binary as number[]) : a.payload;
+    target(a).emit(a.ev as string, payload);
+    return true;
+  },
+  emitLocal: (a) => target(a).local.emit(a.ev as string, a.payload),
+  emitWithAck: async (a) => {
+    try {
+      const replies = await target(a)
+        .timeout(Number(a.timeout ?? 3000))
+        .emitWithAck(a.ev as string, a.payload);
+      return { err: null, replies };
+    } catch (err) {
+      return { err: (err as Error).message };
+    }
+  },
+  fetchSockets: async (a) => {
+    const started = Date.now();
+    const sockets = await target(a).fetchSockets();
+    const list = sockets.map((s) => ({ id: s.id, rooms: [...s.rooms].sort(), data: s.data }));
+    return { sockets: list, ms: Date.now() - started };
+  },
+  allSockets: async (a) => [...(await target(a).allSockets())],
+  socketsJoin: (a) => target(a).socketsJoin(a.room as string),
+  socketsLeave: (a) => target(a).socketsLeave(a.room as string),
+  disconnectSockets: (a) => target(a).disconnectSockets(a.close === true),
+  serverSideEmitWithAck: async (a) => {
+    const started = Date.now();
+    try {
+      const replies = await io.of("/").serverSideEmitWithAck("ping-node", a.payload);
+      return { err: null, replies, ms: Date.now() - started };
+    } catch (err) {
+      return { err: (err as Error).message, ms: Date.now() - started };
+    }
+  },
+  serverSideEmit: (a) => io.of("/").serverSideEmit("note", a.payload),
+  serverSideLog: () => serverSideLog,
+  redisEvents: () => redisEvents,
+  close: async () => {
+    await io.close();
+    return true;
+  },
+};
+
+process.on("message", async (msg: unknown) => {
+  const m = msg as { harness?: string; id?: number; op?: string; args?: Args };
+  if (m?.harness !== "call" || typeof m.id !== "number" || typeof m.op !== "string") return;
+  const fn = ops[m.op];
+  try {
+    if (!fn) throw new Error(`unknown op ${m.op}`);
+    const value = await fn(m.args ?? {});
+    toParent({ harness: "result", id: m.id, value: value ?? null });
+  } catch (err) {
+    toParent({ harness: "result", id: m.id, error: String((err as Error)?.stack ?? err) });
+  }
+});
+process.on("disconnect", () => process.exit(0));
+
+// exclusive: cluster workers would otherwise share one round-robin port through the primary.
+http.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+  toParent({ harness: "ready", port: (http.address() as AddressInfo).port, name });
+});
