@@ -24,7 +24,7 @@ export { EngineServer as Engine, EngineSocket } from "./engine/index.js";
 export { defaultParser } from "./parser/socket/default.js";
 export { msgpackParser } from "./parser/socket/msgpack.js";
 export type { Decoder, Encoder, Parser } from "./parser/socket/types.js";
-export { PacketType, SOCKET_PROTOCOL as protocol } from "./protocol/socket.js";
+export { type Packet, PacketType, SOCKET_PROTOCOL as protocol } from "./protocol/socket.js";
 export * from "./server/index.js";
 export { Server };
 export default Server;
