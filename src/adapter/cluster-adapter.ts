@@ -438,6 +438,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     super.broadcast(packet, opts);
   }
 
+  /** Delivers to this node's sockets only, without publishing. */
+  protected broadcastLocally(packet: Packet, opts: BroadcastOptions): void {
+    super.broadcast(packet, opts);
+  }
+
   async #onFetchSockets(message: ClusterMessageOf<"fetch-sockets">): Promise<void> {
     const found = await super.fetchSockets(fromWireOptions(message.opts));
     const sockets: WireSocket[] = found.map((s) => ({

@@ -1,0 +1,257 @@
+/**
+ * One Redis stream shared by every namespace adapter of a `createAdapter()` call: `XADD` (with
+ * approximate `MAXLEN` trimming) to publish, and one read loop on a dedicated client
+ * (`XREAD BLOCK`, which would stall any other command on its connection).
+ *
+ *   read loop:  lastId ← newest entry id at start ("0-0" for an empty stream)
+ *               loop: XREAD BLOCK COUNT STREAMS <stream> lastId ─▶ dispatch each entry, lastId = id
+ *               on error (Redis down): wait, then XREAD again from the same lastId
+ *
+ * After an outage the loop resumes from the last id it saw, so entries added meanwhile (by
+ * nodes whose `XADD`s waited in node-redis's offline queue) are all delivered.
+ */
+import {
+  ClusterErrorCodes,
+  type ClusterMessage,
+  decodeClusterMessage,
+  encodeClusterMessage,
+} from "../../adapter/cluster-message.js";
+import { TetherError } from "../../shared/errors.js";
+import { asBuffer, type RedisCommandClient } from "../redis/client.js";
+
+/** A client the read loop can own: duplicated from the user's client, connected by us. */
+export interface RedisDuplicableClient extends RedisCommandClient {
+  duplicate(): RedisDuplicableClient & {
+    connect(): Promise<unknown>;
+    disconnect(): Promise<void>;
+    on(event: "error", fn: (err: Error) => void): unknown;
+  };
+}
+
+/** Receives the entries of one namespace. */
+export interface StreamSubscriber {
+  readonly nsp: { readonly name: string };
+  onMessage(message: ClusterMessage, offset: string): void;
+  emit(event: "error", err: Error): unknown;
+}
+
+/** Tuning of the stream. */
+export interface StreamOptions {
+  /** Stream key. @default "socket.io" */
+  streamName?: string;
+  /** Approximate maximum length of the stream (`XADD MAXLEN ~`). @default 10000 */
+  maxLen?: number;
+  /** Entries fetched per `XREAD`. @default 100 */
+  readCount?: number;
+  /** Milliseconds one `XREAD` blocks. @default 5000 */
+  blockTimeMs?: number;
+}
+
+/** A stream entry id (`<ms>-<seq>`). */
+export const STREAM_ID = /^\d+-\d+$/;
+
+const RETRY_DELAY_MS = 100;
+const PUBLISH_ATTEMPTS = 3;
+
+type RawEntry = [Buffer, Buffer[]];
+
+function isEntry(v: unknown): v is RawEntry {
+  return Array.isArray(v) && Buffer.isBuffer(v[0]) && Array.isArray(v[1]);
+}
+
+/** Decodes raw `XRANGE`/`XREAD` entries into (id, message) pairs, skipping bad ones. */
+export function decodeEntries(
+  raw: unknown,
+  onError: (err: TetherError) => void,
+): Array<{ id: string; message: ClusterMessage }> {
+  const out: Array<{ id: string; message: ClusterMessage }> = [];
+  if (!Array.isArray(raw)) return out;
+  for (const entry of raw) {
+    if (!isEntry(entry)) continue;
+    const id = entry[0].toString();
+    const fields = entry[1];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i]?.toString() !== "m") continue;
+      const value = fields[i + 1];
+      if (!Buffer.isBuffer(value)) continue;
+      const result = decodeClusterMessage(value);
+      if (result.ok) out.push({ id, message: result.value });
+      else onError(result.error);
+    }
+  }
+  return out;
+}
+
+/** The shared stream: publishing and the read loop. */
+export class StreamConnection {
+  readonly client: RedisDuplicableClient;
+  readonly stream: string;
+  readonly #maxLen: number;
+  readonly #readCount: number;
+  readonly #blockMs: number;
+  readonly #subscribers = new Set<StreamSubscriber>();
+  #state: "idle" | "reading" | "closed" = "idle";
+  #reader: ReturnType<RedisDuplicableClient["duplicate"]> | undefined;
+  #started: Promise<void> | undefined;
+
+  constructor(client: RedisDuplicableClient, opts: StreamOptions = {}) {
+    this.client = client;
+    this.stream = opts.streamName ?? "socket.io";
+    this.#maxLen = opts.maxLen ?? 10_000;
+    this.#readCount = opts.readCount ?? 100;
+    this.#blockMs = opts.blockTimeMs ?? 5000;
+  }
+
+  /** Adds a namespace; the first one starts the read loop. Resolves once reading. */
+  subscribe(sub: StreamSubscriber): Promise<void> {
+    this.#subscribers.add(sub);
+    if (this.#state === "idle") {
+      this.#state = "reading";
+      this.#started = this.#start();
+    }
+    return this.#started ?? Promise.resolve();
+  }
+
+  /** Removes a namespace; the last one stops the read loop. */
+  async unsubscribe(sub: StreamSubscriber): Promise<void> {
+    this.#subscribers.delete(sub);
+    if (this.#subscribers.size > 0 || this.#state !== "reading") return;
+    this.#state = "closed";
+    await this.#reader?.disconnect().catch(() => undefined);
+  }
+
+  /** Appends `message`; resolves with its entry id (the offset). Retries across reconnects. */
+  async publish(message: ClusterMessage): Promise<string> {
+    const bytes = asBuffer(encodeClusterMessage(message));
+    const args = ["XADD", this.stream, "MAXLEN", "~", String(this.#maxLen), "*", "m"];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
+      try {
+        const id = await this.client.sendCommand<unknown>([...args, bytes]);
+        return Buffer.isBuffer(id) ? id.toString() : String(id);
+      } catch (err) {
+        // A command in flight when the connection drops is rejected; once node-redis
+        // reconnects the retry goes through (commands issued meanwhile wait in its queue).
+        lastError = err;
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
+    }
+    throw lastError;
+  }
+
+  /** Entries after `after` (exclusive), in order, up to `limit`. */
+  async range(
+    after: string,
+    limit: number,
+  ): Promise<Array<{ id: string; message: ClusterMessage }>> {
+    const out: Array<{ id: string; message: ClusterMessage }> = [];
+    let from = after;
+    while (out.length < limit) {
+      const raw = await this.client.sendCommand<unknown>(
+        [
+          "XRANGE",
+          this.stream,
+          `(${from}`,
+          "+",
+          "COUNT",
+          String(Math.min(500, limit - out.length)),
+        ],
+        { returnBuffers: true },
+      );
+      const batch = decodeEntries(raw, () => undefined);
+      const count = Array.isArray(raw) ? raw.length : 0;
+      out.push(...batch);
+      if (count === 0) break;
+      const lastRaw: unknown = Array.isArray(raw) ? raw[raw.length - 1] : undefined;
+      if (!isEntry(lastRaw)) break;
+      from = lastRaw[0].toString();
+    }
+    return out;
+  }
+
+  /** Whether entry `id` is still in the stream (not trimmed). */
+  async has(id: string): Promise<boolean> {
+    const raw = await this.client.sendCommand<unknown>([
+      "XRANGE",
+      this.stream,
+      id,
+      id,
+      "COUNT",
+      "1",
+    ]);
+    return Array.isArray(raw) && raw.length > 0;
+  }
+
+  async #start(): Promise<void> {
+    const reader = this.client.duplicate();
+    reader.on("error", () => {
+      // Reconnection is node-redis's job; the read loop retries from the last id.
+    });
+    this.#reader = reader;
+    await reader.connect();
+    const newest = await this.client.sendCommand<unknown>([
+      "XREVRANGE",
+      this.stream,
+      "+",
+      "-",
+      "COUNT",
+      "1",
+    ]);
+    const first: unknown = Array.isArray(newest) ? newest[0] : undefined;
+    const lastId = Array.isArray(first) && first[0] !== undefined ? String(first[0]) : "0-0";
+    void this.#loop(reader, lastId);
+  }
+
+  async #loop(reader: RedisCommandClient, from: string): Promise<void> {
+    let lastId = from;
+    while (this.#state === "reading") {
+      let raw: unknown;
+      try {
+        raw = await reader.sendCommand<unknown>(
+          [
+            "XREAD",
+            "BLOCK",
+            String(this.#blockMs),
+            "COUNT",
+            String(this.#readCount),
+            "STREAMS",
+            this.stream,
+            lastId,
+          ],
+          { returnBuffers: true },
+        );
+      } catch {
+        if (this.#state !== "reading") return;
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+        continue;
+      }
+      if (!Array.isArray(raw)) continue;
+      for (const streamReply of raw) {
+        if (!Array.isArray(streamReply)) continue;
+        const entries: unknown = streamReply[1];
+        if (Array.isArray(entries) && entries.length > 0) {
+          const tail: unknown = entries[entries.length - 1];
+          if (isEntry(tail)) lastId = tail[0].toString();
+        }
+        this.#dispatch(entries);
+      }
+    }
+  }
+
+  #dispatch(entries: unknown): void {
+    const onError = (err: TetherError) => {
+      for (const s of this.#subscribers) s.emit("error", err);
+    };
+    for (const { id, message } of decodeEntries(entries, onError)) {
+      for (const s of this.#subscribers) {
+        if (s.nsp.name !== message.nsp) continue;
+        try {
+          s.onMessage(message, id);
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          s.emit("error", new TetherError(ClusterErrorCodes.INVALID_MESSAGE, why, { cause: err }));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * The Redis Streams adapter: cluster messages as entries of one stream, so a reader that lost
+ * its connection resumes from the last entry it saw and misses nothing. With connection state
+ * recovery on, each recoverable EVENT's entry id is its offset on every node, and sessions live
+ * in Redis (`SET … PX maxDisconnectionDuration`), so a client can recover on any node:
+ *
+ *   connect / join / leave ──▶ session written through (debounced), refreshed while connected
+ *   disconnect (recoverable) ─▶ persistSession: rooms + data, expiring
+ *   node crash               ─▶ the written-through session is still there
+ *   reconnect on node B      ─▶ restoreSession: GETDEL session, check the offset is still in
+ *                               the stream, replay later entries that reach the session's rooms
+ */
+import { decode, encode } from "@msgpack/msgpack";
+import {
+  ClusterAdapter,
+  type ClusterAdapterOptions,
+  toWireOptions,
+} from "../../adapter/cluster-adapter.js";
+import type { ClusterMessage } from "../../adapter/cluster-message.js";
+import type {
+  AdapterHost,
+  BroadcastOptions,
+  PrivateSessionId,
+  RestoredSession,
+  Room,
+  Session,
+  SocketId,
+} from "../../adapter/types.js";
+import { type Packet, PacketType } from "../../protocol/socket.js";
+import { asBuffer } from "../redis/client.js";
+import { STREAM_ID, type StreamConnection } from "./stream-connection.js";
+
+/** Options of the Redis Streams adapter. */
+export interface RedisStreamsAdapterOptions extends ClusterAdapterOptions {
+  /** Stream key. @default "socket.io" */
+  streamName?: string;
+  /** Approximate maximum stream length (`MAXLEN ~`). @default 10000 */
+  maxLen?: number;
+  /** Entries per `XREAD`. @default 100 */
+  readCount?: number;
+  /** Milliseconds one `XREAD` blocks. @default 5000 */
+  blockTimeMs?: number;
+  /** Prefix of session keys. @default "sio:session:" */
+  sessionKeyPrefix?: string;
+  /**
+   * How long a session can be restored. @default the server's
+   * `connectionStateRecovery.maxDisconnectionDuration`; recovery is off when the server has none
+   */
+  maxDisconnectionDuration?: number;
+  /** Most missed packets replayed on restore. @default 1000 */
+  maxMissedPackets?: number;
+}
+
+/** Reads `server._recovery.maxDisconnectionDuration` from the host namespace, if it has one. */
+function hostRecoveryDuration(host: AdapterHost): number | undefined {
+  const server: unknown = (host as unknown as { server?: unknown }).server;
+  if (typeof server !== "object" || server === null) return undefined;
+  const recovery: unknown = (server as { _recovery?: unknown })._recovery;
+  if (typeof recovery !== "object" || recovery === null) return undefined;
+  const ms: unknown = (recovery as { maxDisconnectionDuration?: unknown }).maxDisconnectionDuration;
+  return typeof ms === "number" ? ms : undefined;
+}
+
+/** The private session id of a live socket (`socket.pid`), if recovery gave it one. */
+function pidOf(socket: unknown): string | undefined {
+  if (typeof socket !== "object" || socket === null) return undefined;
+  const pid: unknown = (socket as { pid?: unknown }).pid;
+  return typeof pid === "string" ? pid : undefined;
+}
+
+function reaches(
+  opts: { rooms: readonly string[]; except: readonly string[] },
+  rooms: ReadonlySet<Room>,
+): boolean {
+  if (opts.rooms.length > 0 && !opts.rooms.some((r) => rooms.has(r))) return false;
+  return !opts.except.some((r) => rooms.has(r));
+}
+
+interface StoredSession {
+  readonly sid: SocketId;
+  readonly rooms: Room[];
+  readonly data: unknown;
+}
+
+function validStored(v: unknown): StoredSession | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const { sid, rooms, data } = v as { sid?: unknown; rooms?: unknown; data?: unknown };
+  if (
+    typeof sid !== "string" ||
+    !Array.isArray(rooms) ||
+    !rooms.every((r) => typeof r === "string")
+  )
+    return undefined;
+  return { sid, rooms: rooms as Room[], data };
+}
+
+/** A namespace's adapter over a Redis stream. */
+export class RedisStreamsAdapter extends ClusterAdapter {
+  readonly #conn: StreamConnection;
+  readonly #sessionPrefix: string;
+  readonly #maxDuration: number | undefined;
+  readonly #maxMissed: number;
+  /** Live sockets with a private session id: id → pid. */
+  readonly #live = new Map<SocketId, PrivateSessionId>();
+  readonly #dirty = new Set<SocketId>();
+  readonly #persisted = new Set<PrivateSessionId>();
+  readonly #writes = new Set<Promise<unknown>>();
+  #flushScheduled = false;
+  #refresh: ReturnType<typeof setInterval> | undefined;
+
+  constructor(nsp: AdapterHost, conn: StreamConnection, opts: RedisStreamsAdapterOptions = {}) {
+    super(nsp, opts);
+    this.#conn = conn;
+    this.#sessionPrefix = opts.sessionKeyPrefix ?? "sio:session:";
+    this.#maxDuration = opts.maxDisconnectionDuration ?? hostRecoveryDuration(nsp);
+    this.#maxMissed = opts.maxMissedPackets ?? 1000;
+  }
+
+  override async init(): Promise<void> {
+    super.init();
+    if (this.#maxDuration !== undefined) {
+      // Keep live sessions from expiring, so they survive a crash of this node.
+      this.#refresh = setInterval(
+        () => {
+          for (const id of this.#live.keys()) this.#dirty.add(id);
+          this.#scheduleFlush();
+        },
+        Math.max(1000, this.#maxDuration / 3),
+      );
+      this.#refresh.unref?.();
+    }
+    await this.#conn.subscribe(this);
+  }
+
+  override async close(): Promise<void> {
+    if (this.#refresh !== undefined) clearInterval(this.#refresh);
+    this.#refresh = undefined;
+    await super.close();
+    await Promise.allSettled([...this.#writes]);
+    await this.#conn.unsubscribe(this);
+  }
+
+  protected override async publish(message: ClusterMessage): Promise<void> {
+    await this.#conn.publish(message);
+  }
+
+  #recoverable(packet: Packet, opts: BroadcastOptions): boolean {
+    return (
+      this.#maxDuration !== undefined &&
+      packet.type === PacketType.EVENT &&
+      packet.id === undefined &&
+      !opts.flags?.volatile &&
+      !opts.flags?.local &&
+      Array.isArray(packet.data)
+    );
+  }
+
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    if (!this.#recoverable(packet, opts)) {
+      super.broadcast(packet, opts);
+      return;
+    }
+    // Publish first: the entry id is the offset that every node appends to the arguments.
+    const message: ClusterMessage = {
+      type: "broadcast",
+      uid: this.uid,
+      nsp: this.nsp.name,
+      packet: { type: packet.type, data: packet.data },
+      opts: toWireOptions(opts),
+    };
+    this.#conn.publish(message).then(
+      (offset) => this.broadcastLocally(withOffset(packet, offset), opts),
+      (err: unknown) => {
+        this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
+        this.broadcastLocally(packet, opts);
+      },
+    );
+  }
+
+  protected override onRemoteBroadcast(
+    packet: Packet,
+    opts: BroadcastOptions,
+    offset?: string,
+  ): void {
+    if (offset !== undefined && this.#recoverable(packet, opts)) {
+      this.broadcastLocally(withOffset(packet, offset), opts);
+      return;
+    }
+    this.broadcastLocally(packet, opts);
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  override addAll(id: SocketId, rooms: Iterable<Room>): void {
+    super.addAll(id, rooms);
+    this.#track(id);
+  }
+
+  override del(id: SocketId, room: Room): void {
+    super.del(id, room);
+    this.#track(id);
+  }
+
+  override delAll(id: SocketId): void {
+    super.delAll(id);
+    const pid = this.#live.get(id);
+    this.#live.delete(id);
+    this.#dirty.delete(id);
+    if (pid === undefined) return;
+    // Not persisted at disconnect (closed on purpose): the written-through session must go.
+    if (!this.#persisted.delete(pid)) this.#write(["DEL", this.#sessionPrefix + pid]);
+  }
+
+  #track(id: SocketId): void {
+    if (this.#maxDuration === undefined) return;
+    if (!this.#live.has(id)) {
+      const pid = pidOf(this.nsp.sockets.get(id));
+      if (pid === undefined) return;
+      this.#live.set(id, pid);
+    }
+    this.#dirty.add(id);
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // After the current tick, so `socket.data` set in the connection handler is included.
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      for (const id of this.#dirty) {
+        const pid = this.#live.get(id);
+        const socket = this.nsp.sockets.get(id);
+        if (pid === undefined || !socket) continue;
+        this.#store(pid, { sid: id, rooms: [...(this.sids.get(id) ?? [])], data: socket.data });
+      }
+      this.#dirty.clear();
+    });
+  }
+
+  #store(pid: PrivateSessionId, session: StoredSession): void {
+    if (this.#maxDuration === undefined) return;
+    const bytes = asBuffer(encode(session, { ignoreUndefined: true }));
+    this.#write([
+      "SET",
+      this.#sessionPrefix + pid,
+      bytes,
+      "PX",
+      String(Math.ceil(this.#maxDuration)),
+    ]);
+  }
+
+  #write(args: Array<string | Buffer>): void {
+    const p = this.#conn.client.sendCommand(args).catch((err: unknown) => {
+      this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
+    });
+    this.#writes.add(p);
+    void p.finally(() => this.#writes.delete(p));
+  }
+
+  override persistSession(session: Session): void {
+    this.#persisted.add(session.pid);
+    this.#dirty.delete(session.sid);
+    this.#store(session.pid, { sid: session.sid, rooms: [...session.rooms], data: session.data });
+  }
+
+  override async restoreSession(
+    pid: PrivateSessionId,
+    offset: string,
+  ): Promise<RestoredSession | undefined> {
+    if (this.#maxDuration === undefined || !STREAM_ID.test(offset)) return undefined;
+    const raw = await this.#conn.client.sendCommand<unknown>(
+      ["GETDEL", this.#sessionPrefix + pid],
+      {
+        returnBuffers: true,
+      },
+    );
+    if (!Buffer.isBuffer(raw)) return undefined;
+    let stored: StoredSession | undefined;
+    try {
+      stored = validStored(decode(raw));
+    } catch {
+      return undefined;
+    }
+    if (!stored || !(await this.#conn.has(offset))) return undefined;
+    const rooms = new Set(stored.rooms);
+    const missedPackets: unknown[][] = [];
+    for (const { id, message } of await this.#conn.range(offset, this.#maxMissed * 4)) {
+      if (message.type !== "broadcast" || message.nsp !== this.nsp.name) continue;
+      if (message.requestId !== undefined || message.opts.flags.volatile) continue;
+      const data = message.packet.data;
+      if (message.packet.type !== PacketType.EVENT || !Array.isArray(data)) continue;
+      if (!reaches(message.opts, rooms)) continue;
+      missedPackets.push([...data, id]);
+      if (missedPackets.length >= this.#maxMissed) break;
+    }
+    return { sid: stored.sid, pid, rooms: stored.rooms, data: stored.data, missedPackets };
+  }
+}
+
+function withOffset(packet: Packet, offset: string): Packet {
+  return { ...packet, data: [...(packet.data as unknown[]), offset] };
+}
