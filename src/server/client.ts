@@ -71,11 +71,14 @@ export class Client {
   #ondecoded(packet: Packet): void {
     const nsp = packet.nsp;
     if (packet.type === PacketType.CONNECT) {
-      if (this.nsps.has(nsp) || this.#connecting.has(nsp)) {
-        // A second CONNECT for the same namespace is a protocol violation.
+      if (this.nsps.has(nsp)) {
+        // A CONNECT for a namespace already joined on this connection is a protocol violation.
         this.#closeConn();
         return;
       }
+      // The official client sends CONNECT twice when `manager.socket(nsp).connect()` is called
+      // with autoConnect on; the duplicate of a pending CONNECT is ignored.
+      if (this.#connecting.has(nsp)) return;
       const auth = isPlainObject(packet.data) ? packet.data : {};
       this.#connect(nsp, auth);
       return;
