@@ -66,16 +66,23 @@ export type DecorateAcknowledgements<E extends EventsMap> = {
     : E[K];
 };
 
+/** True for a fixed-length tuple, false for `T[]` (e.g. the default `any[]` parameters). */
+type IsTuple<P extends unknown[]> = number extends P["length"] ? false : true;
+
 /** Arguments of `emitWithAck`: the event's parameters without the ack callback. */
-export type EmitWithAckArgs<E extends EventsMap, K extends EventNames<E>> = Last<
+export type EmitWithAckArgs<E extends EventsMap, K extends EventNames<E>> = IsTuple<
   EventParams<E, K>
-> extends Fn
-  ? AllButLast<EventParams<E, K>>
-  : EventParams<E, K>;
+> extends false
+  ? EventParams<E, K>
+  : Last<EventParams<E, K>> extends Fn
+    ? AllButLast<EventParams<E, K>>
+    : EventParams<E, K>;
 
 /** What `emitWithAck` resolves to: the first argument of the event's ack callback. */
-export type AckResult<E extends EventsMap, K extends EventNames<E>> = Last<
+export type AckResult<E extends EventsMap, K extends EventNames<E>> = IsTuple<
   EventParams<E, K>
-> extends (arg: infer A, ...rest: never[]) => unknown
-  ? A
-  : unknown;
+> extends false
+  ? unknown
+  : Last<EventParams<E, K>> extends (arg: infer A, ...rest: never[]) => unknown
+    ? A
+    : unknown;

@@ -378,11 +378,13 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   #completeUpgrade(t: ClientTransport): void {
-    if (this.#state !== "upgrading" || this.#probe !== t) return;
+    // close() during the pause waits for the switch, then flushes and closes on the new transport.
+    const s = this.#state;
+    if ((s !== "upgrading" && s !== "closing") || this.#probe !== t) return;
     this.#probe = undefined;
     priorWebsocketSuccess = true;
     this.#use(t);
-    this.#setState("open");
+    if (s === "upgrading") this.#setState("open");
     t.send([{ type: "upgrade" }]);
     this.emitReserved("upgrade", t);
     this.#flush();

@@ -1,0 +1,62 @@
+// Browser bundles of the Socket.IO client (esbuild), into <root>/dist/bundles/:
+//   socket.io.js (IIFE, global `io`), socket.io.min.js, socket.io.esm.min.js,
+//   socket.io.msgpack.min.js (msgpack parser as default), each with a source map.
+// Node-only modules (`*.node.ts`) are swapped for their browser sibling, so `ws` and
+// `node:*` never reach the bundle (the build fails if anything Node-only slips through).
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { build } from "esbuild";
+
+/** Redirects `./x.node.js` imports to `./x.js` (the browser implementation). */
+const browserSiblings = {
+  name: "browser-siblings",
+  setup(b) {
+    b.onResolve({ filter: /\.node\.js$/ }, (args) => ({
+      path: resolve(args.resolveDir, args.path.replace(/\.node\.js$/, ".ts")),
+    }));
+  },
+};
+
+export default async function clientBundles(root) {
+  const out = join(root, "dist/bundles");
+  mkdirSync(out, { recursive: true });
+  const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+  const common = {
+    bundle: true,
+    platform: "browser",
+    target: ["es2022"],
+    sourcemap: true,
+    legalComments: "none",
+    banner: { js: `/*! tether-io client v${version} | MIT */` },
+    plugins: [browserSiblings],
+    logLevel: "warning",
+    // Fail loudly instead of shipping a Node built-in.
+    external: [],
+  };
+  const iife = { ...common, format: "iife", globalName: "io", footer: { js: "io=io.default;" } };
+  const entry = join(root, "src/client/bundle-entry.ts");
+  await Promise.all([
+    build({ ...iife, entryPoints: [entry], outfile: join(out, "socket.io.js") }),
+    build({ ...iife, entryPoints: [entry], outfile: join(out, "socket.io.min.js"), minify: true }),
+    build({
+      ...iife,
+      entryPoints: [join(root, "src/client/bundle-entry-msgpack.ts")],
+      outfile: join(out, "socket.io.msgpack.min.js"),
+      minify: true,
+    }),
+    build({
+      ...common,
+      format: "esm",
+      entryPoints: [join(root, "src/client/index.ts")],
+      outfile: join(out, "socket.io.esm.min.js"),
+      minify: true,
+    }),
+  ]);
+  return out;
+}
+
+// Allow `node scripts/build-steps/client-bundles.mjs` on its own.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  await clientBundles(join(dirname(new URL(import.meta.url).pathname), "../.."));
+  console.log("client bundles: dist/bundles ready");
+}
