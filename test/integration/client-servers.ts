@@ -56,16 +56,6 @@ function kind(name: string, factory: Factory): ServerKind {
           if (!running) return;
           running = false;
           const closed = new Promise<void>((r) => http.close(() => r()));
-          if (process.env.DBG)
-            for (const [id, c] of Object.entries((io.engine as any).clients))
-              console.log(
-                "OPEN SESSION",
-                name,
-                id,
-                (c as any).transport.name,
-                (c as any).readyState,
-                (c as any).transport.writable,
-              );
           io.disconnectSockets(true);
           await new Promise<void>((r) => {
             void io.close(() => r());
