@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { waitFor } from "../helpers/wait.js";
+import type { RedisInstance } from "./redis-server.js";
 
 export const NODE_SCRIPT = fileURLToPath(new URL("./node-server.ts", import.meta.url));
 
@@ -26,6 +27,8 @@ export interface NodeHandle {
 /** The nodes of one backend. */
 export interface NodeSet {
   readonly nodes: NodeHandle[];
+  /** The private Redis of a Redis backend. */
+  readonly redis?: RedisInstance;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,7 @@ export function redisBackend(
       });
       return {
         nodes: set.nodes,
+        redis,
         async close() {
           await set.close();
           await redis.dispose();

@@ -51,9 +51,16 @@ export interface StreamOptions {
 export const STREAM_ID = /^\d+-\d+$/;
 
 const RETRY_DELAY_MS = 100;
-const PUBLISH_ATTEMPTS = 3;
+const PUBLISH_ATTEMPTS = 10;
 
 type RawEntry = [Buffer, Buffer[]];
+
+interface OutboxItem {
+  readonly bytes: Buffer;
+  attempts: number;
+  resolve(id: string): void;
+  reject(err: unknown): void;
+}
 
 function isEntry(v: unknown): v is RawEntry {
   return Array.isArray(v) && Buffer.isBuffer(v[0]) && Array.isArray(v[1]);
@@ -93,6 +100,9 @@ export class StreamConnection {
   #state: "idle" | "reading" | "closed" = "idle";
   #reader: ReturnType<RedisDuplicableClient["duplicate"]> | undefined;
   #started: Promise<void> | undefined;
+  readonly #outbox: OutboxItem[] = [];
+  #draining = false;
+  readonly #xaddArgs: string[];
 
   constructor(client: RedisDuplicableClient, opts: StreamOptions = {}) {
     this.client = client;
@@ -100,6 +110,7 @@ export class StreamConnection {
     this.#maxLen = opts.maxLen ?? 10_000;
     this.#readCount = opts.readCount ?? 100;
     this.#blockMs = opts.blockTimeMs ?? 5000;
+    this.#xaddArgs = ["XADD", this.stream, "MAXLEN", "~", String(this.#maxLen), "*", "m"];
   }
 
   /** Adds a namespace; the first one starts the read loop. Resolves once reading. */
@@ -120,23 +131,46 @@ export class StreamConnection {
     await this.#reader?.disconnect().catch(() => undefined);
   }
 
-  /** Appends `message`; resolves with its entry id (the offset). Retries across reconnects. */
-  async publish(message: ClusterMessage): Promise<string> {
+  /**
+   * Appends `message`; resolves with its entry id (the offset). Entries keep the order of the
+   * calls, also across a reconnect: see {@link #drain}.
+   */
+  publish(message: ClusterMessage): Promise<string> {
     const bytes = asBuffer(encodeClusterMessage(message));
-    const args = ["XADD", this.stream, "MAXLEN", "~", String(this.#maxLen), "*", "m"];
-    let lastError: unknown;
-    for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
-      try {
-        const id = await this.client.sendCommand<unknown>([...args, bytes]);
-        return Buffer.isBuffer(id) ? id.toString() : String(id);
-      } catch (err) {
-        // A command in flight when the connection drops is rejected; once node-redis
-        // reconnects the retry goes through (commands issued meanwhile wait in its queue).
-        lastError = err;
+    return new Promise((resolve, reject) => {
+      this.#outbox.push({ bytes, attempts: 0, resolve, reject });
+      if (!this.#draining) void this.#drain();
+    });
+  }
+
+  /**
+   * Sends the outbox in batches (pipelined by node-redis). When the connection drops, the
+   * commands in flight are rejected while later ones wait in node-redis's offline queue, so a
+   * naive retry would reorder entries: failed entries go back to the front of the outbox, and
+   * the next batch starts only once the current one has settled.
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#outbox.length > 0) {
+      const batch = this.#outbox.splice(0, this.#outbox.length);
+      const results = await Promise.allSettled(
+        batch.map((item) => this.client.sendCommand<unknown>([...this.#xaddArgs, item.bytes])),
+      );
+      const retry: OutboxItem[] = [];
+      results.forEach((result, i) => {
+        const item = batch[i] as OutboxItem;
+        if (result.status === "fulfilled") {
+          const id = result.value;
+          item.resolve(Buffer.isBuffer(id) ? id.toString() : String(id));
+        } else if (++item.attempts >= PUBLISH_ATTEMPTS) item.reject(result.reason);
+        else retry.push(item);
+      });
+      if (retry.length > 0) {
+        this.#outbox.unshift(...retry);
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       }
     }
-    throw lastError;
+    this.#draining = false;
   }
 
   /** Entries after `after` (exclusive), in order, up to `limit`. */
