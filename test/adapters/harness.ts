@@ -191,10 +191,10 @@ const openClients = new Set<ClientSocket>();
 export async function connectClient(
   url: string,
   nsp = "/",
-  opts: { user?: string; recovery?: boolean; reconnection?: boolean } = {},
+  opts: { user?: string; reconnection?: boolean; transports?: Array<"polling" | "websocket"> } = {},
 ): Promise<TestClient> {
   const socket = ioc(`${url}${nsp}`, {
-    transports: ["websocket"],
+    transports: opts.transports ?? ["websocket"],
     forceNew: true,
     reconnection: opts.reconnection ?? false,
     reconnectionDelay: 100,

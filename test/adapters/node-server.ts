@@ -81,6 +81,11 @@ const io = new Server(http, {
   pingTimeout: 2000,
 });
 
+if (env.STICKY === "1") {
+  const { setupStickyWorker } = await import("../../src/adapters/cluster/index.js");
+  setupStickyWorker(http, io);
+}
+
 const serverSideLog: unknown[][] = [];
 
 type AnyNsp = ReturnType<typeof io.of>;
