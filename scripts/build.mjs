@@ -36,6 +36,8 @@ await Promise.all(
       sourcemap: true,
       external,
       logLevel: "warning",
+      // Modules that need their own location guard `import.meta` behind `typeof __dirname`.
+      logOverride: { "empty-import-meta": "silent" },
     }),
   ),
 );

@@ -25,6 +25,10 @@ const expected: Record<string, string[]> = {
   ".": ["Server", "Namespace", "Socket", "BroadcastOperator", "RemoteSocket"],
   "./engine": ["EngineServer", "EngineSocket"],
   "./client": ["io", "Manager", "Socket"],
+  "./adapters/redis": ["createAdapter"],
+  "./adapters/redis-streams": ["createAdapter"],
+  "./adapters/cluster": ["createAdapter", "setupPrimary"],
+  "./emitter": ["Emitter"],
 };
 
 describe("package entry points", () => {
