@@ -3,6 +3,8 @@
  * typing, binary images, hostile input and the long-polling fallback.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { type ChatIoSocket, type ChatServer, createChatServer } from "../../examples/chat/app.mjs";
@@ -47,6 +49,23 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
       return p.page;
     };
   }
+
+  test("the page loads Tether's own client bundle from /socket.io/socket.io.js", async (t) => {
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const script = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/socket.io/socket.io.js",
+    );
+    await page.goto(`${chat.url}/`);
+    const response = await script;
+    assert.equal(response.status(), 200);
+    const served = await response.body();
+    const bundle = readFileSync(join(import.meta.dirname, "../../dist/bundles/socket.io.js"));
+    assert.ok(served.equals(bundle), "the served client is dist/bundles/socket.io.js");
+    assert.match(served.subarray(0, 64).toString(), /tether-io client/);
+    assert.equal(await page.evaluate(() => typeof (window as { io?: unknown }).io), "function");
+  });
 
   test("two pages in a room share messages, presence and typing; a page in another room sees none of it", async (t) => {
     const open = pages(t);
