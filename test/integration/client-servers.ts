@@ -3,7 +3,7 @@
  * Tether's own server when `src/index.ts` exports a working `Server`. Each suite runs once per
  * available server. Servers listen on 127.0.0.1, port 0, and can restart on the same port.
  */
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type Server as HttpServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server as OfficialServer, type ServerOptions } from "socket.io";
 
@@ -17,7 +17,7 @@ export interface TestServer {
   io: IoServer;
   /** Called after every (re)start, to install handlers on the new `io`. */
   setup: (io: IoServer) => void;
-  /** Stops the server and drops every connection. */
+  /** Stops the server and drops every connection (clients see a transport close, not a kick). */
   stop(): Promise<void>;
   /** Starts a new server on the same port. */
   restart(): Promise<void>;
@@ -28,7 +28,12 @@ type Factory = (http: HttpServer, opts: Partial<ServerOptions>) => IoServer;
 /** One server implementation under test. */
 export interface ServerKind {
   readonly name: string;
-  start(opts?: Partial<ServerOptions>, setup?: (io: IoServer) => void): Promise<TestServer>;
+  start(
+    opts?: Partial<ServerOptions>,
+    setup?: (io: IoServer) => void,
+    /** Handles the HTTP requests the Socket.IO server does not (e.g. test pages). */
+    pages?: RequestListener,
+  ): Promise<TestServer>;
 }
 
 function listenOn(http: HttpServer, port: number): Promise<number> {
@@ -41,8 +46,9 @@ function listenOn(http: HttpServer, port: number): Promise<number> {
 function kind(name: string, factory: Factory): ServerKind {
   return {
     name,
-    async start(opts = {}, setup = () => {}) {
-      let http = createServer();
+    async start(opts = {}, setup = () => {}, pages?: RequestListener) {
+      const newHttp = () => (pages ? createServer(pages) : createServer());
+      let http = newHttp();
       let io = factory(http, opts);
       setup(io);
       const port = await listenOn(http, 0);
@@ -56,7 +62,7 @@ function kind(name: string, factory: Factory): ServerKind {
           if (!running) return;
           running = false;
           const closed = new Promise<void>((r) => http.close(() => r()));
-          io.disconnectSockets(true);
+          // Like a process going down: no DISCONNECT packets, just the connections closing.
           await new Promise<void>((r) => {
             void io.close(() => r());
           });
@@ -65,7 +71,7 @@ function kind(name: string, factory: Factory): ServerKind {
         },
         async restart() {
           await server.stop();
-          http = createServer();
+          http = newHttp();
           io = factory(http, opts);
           server.io = io;
           server.setup(io);

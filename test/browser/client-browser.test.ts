@@ -1,0 +1,142 @@
+/**
+ * The built browser bundle (`dist/bundles/socket.io.js`) in headless Chromium, against the
+ * official server (and Tether's when available): events and binary, upgrade to websocket,
+ * long-polling when WebSocket is blocked, reconnection after a server restart.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, skipWithoutChromium } from "../helpers/browser.js";
+import { serverKinds, type TestServer } from "../integration/client-servers.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const bundlePath = join(root, "dist/bundles/socket.io.js");
+const skip = skipWithoutChromium();
+const kinds = await serverKinds();
+
+function pages(req: IncomingMessage, res: ServerResponse): void {
+  if (req.url === "/tether/socket.io.js") {
+    res.writeHead(200, { "content-type": "application/javascript" });
+    res.end(readFileSync(bundlePath));
+    return;
+  }
+  if (req.url === "/") {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end('<!doctype html><script src="/tether/socket.io.js"></script>');
+    return;
+  }
+  res.writeHead(404).end();
+}
+
+before(async () => {
+  if (skip || existsSync(bundlePath)) return;
+  const step = "../../scripts/build-steps/client-bundles.mjs";
+  const { default: build } = (await import(step)) as { default: (root: string) => Promise<void> };
+  await build(root);
+});
+
+for (const kind of kinds) {
+  describe(`browser bundle against ${kind.name}`, { skip }, () => {
+    let browser: Browser;
+    let server: TestServer;
+
+    before(async () => {
+      browser = await launchChromium();
+      server = await kind.start(
+        {},
+        (ioServer) =>
+          ioServer.on("connection", (s) => {
+            s.on("echo", (...args: unknown[]) => {
+              const ack = args.pop() as (...a: unknown[]) => void;
+              ack(...args);
+            });
+            s.emit("hello", { bytes: Buffer.from([1, 2, 3]) });
+          }),
+        pages,
+      );
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    async function open(blockWebSocket: boolean): Promise<Page> {
+      const context = await browser.newContext();
+      if (blockWebSocket) {
+        await context.addInitScript({
+          content: 'Object.defineProperty(window, "WebSocket", { value: undefined });',
+        });
+      }
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      // Scripts are strings: functions compiled by tsx would reference its helpers in the page.
+      await page.evaluate(`
+        window.events = [];
+        window.sock = io({ reconnectionDelay: 100, reconnectionDelayMax: 500 });
+        sock.on("hello", (d) => events.push(d));
+        sock.on("connect", () => events.push("connect"));
+        sock.on("disconnect", (r) => events.push("disconnect:" + r));
+        sock.io.on("reconnect_attempt", (n) => events.push("attempt:" + n));
+        sock.io.on("reconnect_error", (e) => events.push("rerr:" + e.message));
+      `);
+      return page;
+    }
+
+    test("the global io() connects, exchanges events and binary, and upgrades to websocket", async () => {
+      const page = await open(false);
+      const result = await page.evaluate(`(async () => {
+        const until = async (f) => {
+          const end = Date.now() + 10000;
+          while (!f()) {
+            if (Date.now() > end) throw new Error("timeout");
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        };
+        await until(() => sock.connected && events.length >= 2);
+        const hello = events.find((e) => typeof e === "object");
+        const echoed = await sock.emitWithAck("echo", new Uint8Array([9, 8, 7]).buffer);
+        await until(() => sock.io.engine.transport.name === "websocket");
+        const again = await sock.emitWithAck("echo", "after upgrade");
+        return {
+          helloIsArrayBuffer: hello.bytes instanceof ArrayBuffer,
+          hello: [...new Uint8Array(hello.bytes)],
+          echoed: [...new Uint8Array(echoed)],
+          again,
+          transport: sock.io.engine.transport.name,
+          api: [typeof io.Manager, typeof io.Socket, io.protocol],
+        };
+      })()`);
+      assert.deepEqual(result, {
+        helloIsArrayBuffer: true,
+        hello: [1, 2, 3],
+        echoed: [9, 8, 7],
+        again: "after upgrade",
+        transport: "websocket",
+        api: ["function", "function", 5],
+      });
+    });
+
+    test("falls back to long-polling when WebSocket is blocked, and reconnects after a server restart", async () => {
+      const page = await open(true);
+      const waitIn = (expr: string) =>
+        page.waitForFunction(expr, undefined, { timeout: 15_000, polling: 50 }).catch(async (e) => {
+          throw new Error(`${e}; page events: ${await page.evaluate("JSON.stringify(events)")}`);
+        });
+      await waitIn("window.sock.connected");
+      assert.equal(
+        await page.evaluate("window.sock.emitWithAck('echo', 'over polling')"),
+        "over polling",
+      );
+      assert.equal(await page.evaluate("window.sock.io.engine.transport.name"), "polling");
+      await server.restart();
+      await waitIn(
+        "window.events.filter((e) => e === 'connect').length >= 2 && window.sock.connected",
+      );
+      assert.equal(await page.evaluate("window.sock.emitWithAck('echo', 'back')"), "back");
+    });
+  });
+}
