@@ -5,9 +5,14 @@
  * listeners with any parameter types.
  */
 
-/** A map of event name → listener signature. */
-// biome-ignore lint/suspicious/noExplicitAny: public generic shape — listener maps accept any argument lists
-export type EventsMap = Record<string, (...args: any[]) => void>;
+/**
+ * A map of event name → listener signature. An index signature of `any` (as upstream) lets user
+ * *interfaces* satisfy the constraint; a `Record` of functions would only accept type aliases.
+ */
+export interface EventsMap {
+  // biome-ignore lint/suspicious/noExplicitAny: see above — the one shape interfaces are assignable to
+  [event: string]: any;
+}
 
 /** The default, untyped map: any event name with any arguments. */
 export interface DefaultEventsMap {
