@@ -11,7 +11,7 @@
 import { clientPlatform } from "../engine/client/index.js";
 import { hasBinary, isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
-import { Emitter } from "../shared/emitter.js";
+import { Emitter, type EventsMap as AnyEvents } from "../shared/emitter.js";
 import { listen, type Manager } from "./manager.js";
 import type {
   AckResult,
@@ -91,7 +91,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
   /** Packets emitted while disconnected (sent in order after `connect`). */
   sendBuffer: Packet[] = [];
   #state: SocketState = "disconnected";
-  readonly #emitter = new Emitter<EventsMap>();
+  readonly #emitter = new Emitter<AnyEvents>();
   readonly #opts: SocketOptions;
   #subs: (() => void)[] | undefined;
   #ids = 0;

@@ -2,9 +2,14 @@
  * User-facing types of the Socket.IO client: event maps and the helpers that type
  * acknowledgements for `emit`, `timeout().emit` and `emitWithAck`, as in `socket.io-client`.
  */
-import type { EventsMap } from "../shared/emitter.js";
-
-export type { EventsMap } from "../shared/emitter.js";
+/**
+ * A map of event names to listener signatures. An index signature of `any` (as upstream's)
+ * so that user *interfaces* satisfy it, not only type aliases.
+ */
+export interface EventsMap {
+  // biome-ignore lint/suspicious/noExplicitAny: the one type that interfaces are assignable to
+  [event: string]: any;
+}
 
 /** The map used when no event types are given: any event, any arguments. */
 // biome-ignore lint/suspicious/noExplicitAny: user-facing default, as upstream's DefaultEventsMap

@@ -1,0 +1,100 @@
+/**
+ * Type tests for the typed client: a fixture compiled with the TypeScript compiler API. Every
+ * `@ts-expect-error` line must really be an error (tsc reports unused ones), and the same
+ * fixture without those directives must fail exactly on those lines — so the test can fail.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const fixturePath = join(root, "test/types/__client-types-fixture.ts");
+
+const fixture = `
+import { io, type Socket } from "../../src/client/index.js";
+
+interface ServerToClient {
+  news: (title: string, body: { text: string }) => void;
+}
+interface ClientToServer {
+  hello: (name: string) => void;
+  sum: (a: number, b: number, ack: (total: number) => void) => void;
+}
+
+const socket: Socket<ServerToClient, ClientToServer> = io("http://localhost:3000");
+socket.on("news", (title, body) => {
+  const t: string = title;
+  const x: string = body.text;
+  void t; void x;
+});
+socket.on("connect_error", (err) => void err.message);
+socket.on("disconnect", (reason) => { const r: string = reason; void r; });
+socket.emit("hello", "ann");
+socket.emit("sum", 1, 2, (total) => { const n: number = total; void n; });
+socket.timeout(100).emit("sum", 1, 2, (err, total) => { const e: Error = err; const n: number = total; void e; void n; });
+async function f() {
+  const total: number = await socket.emitWithAck("sum", 1, 2);
+  void total;
+}
+void f;
+// @ts-expect-error unknown event
+socket.emit("nope");
+// @ts-expect-error wrong argument type
+socket.emit("hello", 42);
+// @ts-expect-error listener with the wrong parameter type
+socket.on("news", (title: number) => void title);
+// @ts-expect-error the ack of a timeout emit receives an error first
+socket.timeout(100).emit("sum", 1, 2, (total: number) => void total);
+// @ts-expect-error emitWithAck resolves with the ack's argument type
+const wrong: string = await socket.emitWithAck("sum", 1, 2);
+void wrong;
+// @ts-expect-error reserved events have fixed listeners
+socket.on("connect", (x: number) => void x);
+export {};
+`;
+
+function diagnostics(source: string): ts.Diagnostic[] {
+  const configPath = join(root, "tsconfig.json");
+  const config = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+  const options = { ...parsed.options, noEmit: true };
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.readFile = (p) => (p === fixturePath ? source : readFile(p));
+  host.fileExists = (
+    (exists) => (p: string) =>
+      p === fixturePath || exists(p)
+  )(host.fileExists.bind(host));
+  host.getSourceFile = (p, lang, onError, create) =>
+    p === fixturePath
+      ? ts.createSourceFile(p, source, lang, true)
+      : getSourceFile(p, lang, onError, create);
+  const program = ts.createProgram([fixturePath], options, host);
+  return [...ts.getPreEmitDiagnostics(program)].filter((d) => d.file?.fileName === fixturePath);
+}
+
+function lineOf(d: ts.Diagnostic): number {
+  return d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+}
+
+test("typed sockets accept the declared events and reject every marked misuse", () => {
+  const errors = diagnostics(fixture).map((d) =>
+    ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+  );
+  assert.deepEqual(errors, []);
+});
+
+test("without the @ts-expect-error directives, each marked line is a type error", () => {
+  const lines = fixture.split("\n");
+  const marked = new Set<number>();
+  lines.forEach((l, i) => {
+    if (l.includes("@ts-expect-error")) marked.add(i + 1);
+  });
+  const stripped = lines.map((l) => (l.includes("@ts-expect-error") ? "" : l)).join("\n");
+  const errorLines = new Set(diagnostics(stripped).map(lineOf));
+  for (const line of marked)
+    assert.ok(errorLines.has(line), `line ${line + 1} should not compile: ${lines[line]}`);
+});
