@@ -11,7 +11,7 @@
 import { clientPlatform } from "../engine/client/index.js";
 import { hasBinary, isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
-import { Emitter, type EventsMap as AnyEvents } from "../shared/emitter.js";
+import { type EventsMap as AnyEvents, Emitter } from "../shared/emitter.js";
 import { listen, type Manager } from "./manager.js";
 import type {
   AckResult,
