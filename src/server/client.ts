@@ -33,7 +33,8 @@ export class Client {
   readonly nsps = new Map<string, AnySocket>();
   #state: "open" | "closed" = "open";
   readonly #decoder: Decoder;
-  readonly #connecting = new Set<string>();
+  /** Namespaces whose CONNECT is in progress (allocated on first use). */
+  #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(server: AnyServer, conn: EngineSocket) {
@@ -42,9 +43,6 @@ export class Client {
     this.id = conn.id;
     this.#decoder = server._parser.createDecoder();
     conn.on("message", (data) => this.#ondata(data));
-    conn.on("error", () => {
-      // The engine closes the session after reporting; `close` handles the sockets.
-    });
     conn.on("close", (reason, description) => this.#onclose(reason, description));
     // One timer per connection, only until the first namespace is joined.
     this.#connectTimer = setTimeout(() => {
@@ -78,20 +76,21 @@ export class Client {
       }
       // The official client sends CONNECT twice when `manager.socket(nsp).connect()` is called
       // with autoConnect on; the duplicate of a pending CONNECT is ignored.
-      if (this.#connecting.has(nsp)) return;
+      if (this.#connecting?.has(nsp)) return;
       const auth = isPlainObject(packet.data) ? packet.data : {};
       this.#connect(nsp, auth);
       return;
     }
     const socket = this.nsps.get(nsp);
     if (socket) socket._onpacket(packet);
-    else if (!this.#connecting.has(nsp)) this.#closeConn();
+    else if (!this.#connecting?.has(nsp)) this.#closeConn();
     // Packets for a namespace whose CONNECT is still in middlewares are dropped, as upstream.
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
+    this.#connecting ??= new Set();
     this.#connecting.add(name);
-    const done = () => this.#connecting.delete(name);
+    const done = () => this.#connecting?.delete(name);
     const existing = this.server._nsps.get(name);
     if (existing) {
       this.#add(existing, auth, done);
@@ -123,7 +122,7 @@ export class Client {
   _onSocketConnected(socket: AnySocket): void {
     this.sockets.set(socket.id, socket);
     this.nsps.set(socket.nsp.name, socket);
-    this.#connecting.delete(socket.nsp.name);
+    this.#connecting?.delete(socket.nsp.name);
     if (this.#connectTimer !== undefined) {
       clearTimeout(this.#connectTimer);
       this.#connectTimer = undefined;

@@ -151,6 +151,8 @@ export class Namespace<
     if (!(restored && recovery?.skipMiddlewares)) {
       const err = await this.#runMiddlewares(socket);
       if (err) {
+        // Rooms joined by a middleware before it refused must not leak into the adapter.
+        this.adapter.delAll(socket.id);
         if (client.conn.readyState === "open") {
           const data =
             err.data === undefined
@@ -161,7 +163,10 @@ export class Namespace<
         return false;
       }
     }
-    if (client.conn.readyState !== "open") return false;
+    if (client.conn.readyState !== "open") {
+      this.adapter.delAll(socket.id);
+      return false;
+    }
     this.sockets.set(socket.id, socket);
     socket._onconnect(restored ? restored.rooms : []);
     client._onSocketConnected(socket);

@@ -272,6 +272,8 @@ export class Socket<
 
   /** Joins one or several rooms. @example socket.join(["a", "b"]); */
   join(rooms: Room | Room[]): Promise<void> | void {
+    // A closed socket must not re-enter the adapter (e.g. a join from a late async callback).
+    if (this.#state === "disconnected") return;
     return this.nsp.adapter.addAll(this.id, typeof rooms === "string" ? [rooms] : rooms);
   }
 

@@ -329,6 +329,30 @@ describe("Namespaces and middlewares", () => {
     assert.deepEqual(await news, ["to all teams"]);
   });
 
+  it("forgets rooms joined by a middleware that then refuses, and joins after disconnect", async () => {
+    f = await startServer();
+    f.io.use((socket, nextFn) => {
+      socket.join("lobby");
+      if (socket.handshake.auth.ok) nextFn();
+      else nextFn(new Error("refused"));
+    });
+    const refused = f.client("/");
+    await next(refused, "connect_error");
+    const adapter = f.io.of("/").adapter;
+    assert.equal(adapter.rooms.has("lobby"), false);
+    assert.equal(adapter.sids.size, 0);
+    const conn = next<[Socket]>(f.io, "connection");
+    const c = f.client("/", { auth: { ok: true } });
+    await next(c, "connect");
+    const [socket] = await conn;
+    assert.ok(socket.rooms.has("lobby"));
+    c.disconnect();
+    await waitFor(() => socket.disconnected, 5000, "disconnect");
+    socket.join("late");
+    assert.equal(adapter.rooms.has("late"), false);
+    assert.equal(adapter.sids.size, 0);
+  });
+
   it("emits new_namespace when io.of creates a namespace", async () => {
     f = await startServer();
     const created: string[] = [];

@@ -137,7 +137,7 @@ export function decodeText(
 export class DefaultDecoder implements Decoder {
   #state: "idle" | "binary" | "destroyed" = "idle";
   #pending: Packet | undefined;
-  #buffers: unknown[] = [];
+  #buffers: unknown[] | undefined;
   readonly #maxAttachments: number;
 
   constructor(opts?: DecoderOptions) {
@@ -181,9 +181,10 @@ export class DefaultDecoder implements Decoder {
         "got binary data when not reconstructing a packet",
       );
     }
-    this.#buffers.push(chunk);
-    if (this.#buffers.length < (pending.attachments ?? 0)) return { ok: true, packet: undefined };
+    this.#buffers ??= [];
     const buffers = this.#buffers;
+    buffers.push(chunk);
+    if (buffers.length < (pending.attachments ?? 0)) return { ok: true, packet: undefined };
     this.#transition("idle");
     return this.#complete(pending, buffers);
   }
@@ -202,7 +203,7 @@ export class DefaultDecoder implements Decoder {
   #transition(to: "idle" | "binary" | "destroyed"): void {
     if (to !== "binary") {
       this.#pending = undefined;
-      this.#buffers = [];
+      this.#buffers = undefined;
     }
     this.#state = to;
   }
