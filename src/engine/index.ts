@@ -1,9 +1,18 @@
 /**
- * `tether-io/engine`: the Engine.IO v4 server.
+ * `tether-io/engine`: the Engine.IO v4 server and client.
  * @see docs/protocol/engine-io.md
  */
 export type { CloseReason, EnginePacket, RawData, TransportName } from "../protocol/engine.js";
 export { ErrorCodes, ErrorMessages } from "../protocol/engine.js";
+export {
+  type ClientCloseReason,
+  ClientSocket,
+  type ClientSocketEvents,
+  type ClientSocketState,
+  type ClientTransport,
+  type EngineClientOptions,
+  TransportError,
+} from "./client/index.js";
 export { EngineServerErrors } from "./server/errors.js";
 export type {
   AllowRequestCallback,

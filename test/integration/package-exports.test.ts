@@ -23,7 +23,7 @@ function exportedNames(specifier: string, mode: "import" | "require"): string[] 
 
 const expected: Record<string, string[]> = {
   ".": ["Server", "Namespace", "Socket", "BroadcastOperator", "RemoteSocket"],
-  "./engine": ["EngineServer", "EngineSocket"],
+  "./engine": ["EngineServer", "EngineSocket", "ClientSocket"],
   "./client": ["io", "Manager", "Socket"],
   "./adapters/redis": ["createAdapter"],
   "./adapters/redis-streams": ["createAdapter"],
