@@ -150,7 +150,14 @@ export class BroadcastOperator<
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const opts = { rooms: this.#rooms, except: this.#except, flags: this.#flags };
     const found = await this.#adapter.fetchSockets(opts);
-    return found.map((details) => new RemoteSocket<EmitEvents, SocketData>(this.#adapter, details));
+    const local = this.#adapter.nsp.sockets;
+    // As upstream: sockets of this node come back as the live Socket instances (whose
+    // `timeout().emitWithAck()` resolves with a single value); others as RemoteSocket views.
+    return found.map(
+      (details) =>
+        (local.get(details.id) as RemoteSocket<EmitEvents, SocketData> | undefined) ??
+        new RemoteSocket<EmitEvents, SocketData>(this.#adapter, details),
+    );
   }
 
   /** Makes the targeted sockets join `room`. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { Socket as ClientSocket } from "socket.io-client";
-import type { Socket } from "../../src/index.js";
+import { RemoteSocket, type Socket } from "../../src/index.js";
 import { waitFor } from "../helpers/wait.js";
 import { type Fixture, next, startServer } from "../interop/server-harness.js";
 
@@ -150,15 +150,30 @@ describe("Broadcasting", () => {
 });
 
 describe("Remote socket operations", () => {
-  it("fetchSockets returns RemoteSockets with id, handshake, rooms and data that can emit, join, leave, disconnect", async () => {
+  it("fetchSockets returns this node's sockets as the live Socket instances, as upstream", async () => {
+    const { fx, p } = await peers(2);
+    const [a, b] = p as [Peer, Peer];
+    a.s.join("room");
+    const found = await fx.io.in("room").fetchSockets();
+    assert.deepEqual(
+      found.map((x) => (x as unknown) === a.s),
+      [true],
+    );
+    b.c.on("q", (ack: (v: string) => void) => ack("from-b"));
+    const [sb] = await fx.io.except("room").fetchSockets();
+    // A live socket's acknowledgement is the single value, not an array of responses.
+    assert.equal(await sb?.timeout(5000).emitWithAck("q"), "from-b");
+  });
+
+  it("RemoteSocket (the cross-node view) has id, handshake, rooms and data and can emit, join, leave, disconnect", async () => {
     const { fx, p } = await peers(2);
     const [a, b] = p as [Peer, Peer];
     a.s.join("room");
     a.s.data = { n: 1 };
-    const found = await fx.io.in("room").fetchSockets();
-    assert.equal(found.length, 1);
-    const r = found[0];
-    assert.ok(r);
+    const adapter = fx.io.of("/").adapter;
+    const [details] = await adapter.fetchSockets({ rooms: new Set(["room"]) });
+    assert.ok(details);
+    const r = new RemoteSocket(adapter, details);
     assert.equal(r.id, a.s.id);
     assert.deepEqual(r.data, { n: 1 });
     assert.ok(r.rooms.has("room"));
@@ -171,10 +186,12 @@ describe("Remote socket operations", () => {
     await settle(fx, p);
     assert.deepEqual([a.got, b.got], [["remote"], []]);
     b.c.on("q", (ack: (v: string) => void) => ack("from-b"));
-    const [rb] = await fx.io.except("joined").fetchSockets();
-    assert.deepEqual(await rb?.timeout(5000).emitWithAck("q"), ["from-b"]);
+    const [db] = await adapter.fetchSockets({ rooms: new Set(), except: new Set(["joined"]) });
+    assert.ok(db);
+    const rb = new RemoteSocket(adapter, db);
+    assert.deepEqual(await rb.timeout(5000).emitWithAck("q"), ["from-b"]);
     const gone = next<[string]>(b.c, "disconnect");
-    rb?.disconnect();
+    rb.disconnect();
     assert.equal((await gone)[0], "io server disconnect");
   });
 
