@@ -23,8 +23,13 @@ export interface ChatServerOptions {
   port?: number;
   /** Interface to listen on. @default "127.0.0.1" */
   host?: string;
-  /** Called with errors thrown by chat handlers. */
+  /** Called with errors thrown by chat handlers and Redis connection errors. */
   onError?: (err: unknown) => void;
+  /**
+   * Share rooms with every chat using the same Redis (e.g. `redis://127.0.0.1:6379`): two
+   * node-redis clients and Tether's Redis adapter. Without it the chat runs in memory.
+   */
+  redisUrl?: string;
 }
 
 /** A running chat. */
@@ -37,7 +42,7 @@ export interface ChatServer {
   readonly io: ChatIoServer;
   /** The HTTP server. */
   readonly http: HttpServer;
-  /** Disconnects everyone and stops listening. */
+  /** Disconnects everyone, stops listening and closes the Redis clients. */
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import express from "express";
 import { attachChat } from "./chat.mjs";
 import { Server } from "./io.mjs";
 import { LIMITS } from "./limits.mjs";
+import { connectRedis } from "./redis.mjs";
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), "public");
 
@@ -26,14 +27,18 @@ const CONTENT_SECURITY_POLICY = [
  * @typedef {object} ChatServerOptions
  * @property {number} [port] TCP port; 0 picks a free one. @default 3000
  * @property {string} [host] Interface to listen on. @default "127.0.0.1"
- * @property {(err: unknown) => void} [onError] Called with errors thrown by chat handlers.
+ * @property {(err: unknown) => void} [onError] Called with errors thrown by chat handlers and
+ *   Redis connection errors.
+ * @property {string} [redisUrl] Share rooms with every chat using the same Redis (e.g.
+ *   `redis://127.0.0.1:6379`); without it the chat runs on this process alone, in memory.
  *
  * @typedef {object} ChatServer
  * @property {string} url Where the chat is served, e.g. `http://127.0.0.1:3000`.
  * @property {number} port The port actually bound.
  * @property {import("./app.d.mts").ChatIoServer} io The Socket.IO server.
  * @property {import("node:http").Server} http The HTTP server.
- * @property {() => Promise<void>} close Disconnects everyone and stops listening.
+ * @property {() => Promise<void>} close Disconnects everyone, stops listening and closes the
+ *   Redis clients.
  */
 
 /**
@@ -46,7 +51,8 @@ const CONTENT_SECURITY_POLICY = [
  * await chat.close();
  */
 export async function createChatServer(options = {}) {
-  const { port = 3000, host = "127.0.0.1", onError } = options;
+  const { port = 3000, host = "127.0.0.1", onError, redisUrl } = options;
+  const redis = redisUrl ? await connectRedis(redisUrl, onError ?? (() => {})) : undefined;
   const app = express();
   app.disable("x-powered-by");
   app.use((_req, res, next) => {
@@ -58,16 +64,26 @@ export async function createChatServer(options = {}) {
   app.use(express.static(publicDir));
 
   const http = createServer(app);
-  const io = new Server(http, { maxHttpBufferSize: LIMITS.maxHttpBufferSize });
-  attachChat(io, onError ? { onError } : {});
-
-  await new Promise((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(port, host, () => {
-      http.off("error", reject);
-      resolve(undefined);
-    });
+  const io = new Server(http, {
+    maxHttpBufferSize: LIMITS.maxHttpBufferSize,
+    ...(redis ? { adapter: redis.adapter } : {}),
   });
+  const chat = attachChat(io, { ...(onError ? { onError } : {}), clustered: redis !== undefined });
+
+  try {
+    await new Promise((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(port, host, () => {
+        http.off("error", reject);
+        resolve(undefined);
+      });
+    });
+  } catch (err) {
+    chat.close();
+    await io.close();
+    await redis?.close();
+    throw err;
+  }
   const address = http.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   const urlHost =
@@ -78,12 +94,15 @@ export async function createChatServer(options = {}) {
   const close = () => {
     closing ??= (async () => {
       const closed = new Promise((resolve) => http.once("close", resolve));
+      chat.close();
       await io.close();
       // Socket.IO closes the HTTP server it is attached to; make sure of it, and end idle
       // keep-alive connections so the port is free at once.
       if (http.listening) http.close();
       http.closeAllConnections();
       await closed;
+      // After io.close(): the adapter has told the other nodes this one is gone.
+      await redis?.close();
     })();
     return closing;
   };

@@ -1,6 +1,8 @@
 /**
  * The chat protocol on top of a Socket.IO server: one session per connection, in the lobby or
- * in one room at a time. Uses only the standard Socket.IO v4 server API.
+ * in one room at a time. Uses only the standard Socket.IO v4 server API, and works the same on
+ * one node or on several sharing an adapter (REDIS_URL): membership lives in `socket.data` and
+ * is read with `fetchSockets()`, history is replicated with `serverSideEmit`.
  *
  * Client → server (every ack replies `{ ok: true, … }` or `{ ok: false, error }`):
  *   "join"    { nick, room }      ack → { nick, room, members, history }
@@ -12,37 +14,74 @@
  *   "rooms" [{ name, count }], "presence" { room, members }, "message" ChatMessage,
  *   "typing" { nick, typing }, "notice" { text, ts },
  *   "joined" / "join_error": the outcome of re-joining from the handshake's `auth` on reconnect.
+ * Server → other servers (clustered only):
+ *   "chat:history" (room, message, clientId): a message posted on that node, for the history.
  */
+import { ChatHistory } from "./history.mjs";
 import {
   createRateLimiter,
+  DEFAULT_ROOMS,
   isObject,
+  LIMITS,
   parseId,
   parseImageMessage,
   parseNick,
+  parseRelayedMessage,
   parseRoom,
   parseTextMessage,
 } from "./limits.mjs";
-import { ChatRooms } from "./rooms.mjs";
+import { Presence } from "./presence.mjs";
 
 /**
  * @typedef {InstanceType<typeof import("./io.mjs").Server>} IoServer
  * @typedef {{ state: "lobby" } | { state: "in-room", nick: string, room: string }} Session
  * @typedef {(reply: Record<string, unknown>) => void} Ack
- * @typedef {import("./rooms.mjs").ChatMessage} ChatMessage
+ * @typedef {import("./history.mjs").ChatMessage} ChatMessage
+ * @typedef {{ ok: false, error: string }} Failure
  */
+
+/** How long after a room's last change a clustered node announces its presence once more. */
+const SETTLE_MS = 300;
 
 /**
  * Wires the chat onto `io`.
  * @param {IoServer} io
- * @param {{ onError?: (err: unknown) => void }} [options]
- * @returns {ChatRooms} the room registry (for inspection)
+ * @param {{ onError?: (err: unknown) => void, clustered?: boolean }} [options] `clustered`: other
+ *   nodes share `io`'s adapter, so history is relayed to them and presence settles.
+ * @returns {{ close(): void }} stops pending announcements (call before `io.close()`)
  */
 export function attachChat(io, options = {}) {
-  const rooms = new ChatRooms();
-  const broadcastRooms = () => io.emit("rooms", rooms.list());
-  /** @param {string} room */
-  const announcePresence = (room) =>
-    io.to(room).emit("presence", { room, members: rooms.members(room) });
+  const onError = options.onError ?? (() => {});
+  const clustered = options.clustered === true;
+  const history = new ChatHistory();
+  const presence = new Presence(io, { settleMs: clustered ? SETTLE_MS : 0, onError });
+
+  /** Per-room chain on this node, so a nickname check and the join it allows are atomic here. */
+  const roomChains = new Map();
+  /**
+   * @template T
+   * @param {string} room
+   * @param {() => Promise<T>} task
+   * @returns {Promise<T>}
+   */
+  const inRoomOrder = (room, task) => {
+    const run = (roomChains.get(room) ?? Promise.resolve()).then(task);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    roomChains.set(room, tail);
+    tail.then(() => roomChains.get(room) === tail && roomChains.delete(room));
+    return run;
+  };
+
+  if (clustered) {
+    io.on("chat:history", (/** @type {unknown[]} */ ...args) => {
+      const relayed = parseRelayedMessage(args);
+      if (relayed.ok)
+        history.record(relayed.value.room, relayed.value.message, relayed.value.clientId);
+    });
+  }
 
   io.on("connection", (socket) => {
     const auth = isObject(socket.handshake.auth) ? socket.handshake.auth : {};
@@ -52,16 +91,25 @@ export function attachChat(io, options = {}) {
     const allowTyping = createRateLimiter(40);
     /** @type {Session} */
     let session = { state: "lobby" };
-    /** @param {Session} next */
+    /** Also publishes the session in `socket.data`, where every node's fetchSockets() reads it. @param {Session} next */
     const transition = (next) => {
       session = next;
+      socket.data = next.state === "in-room" ? { nick: next.nick, clientId, room: next.room } : {};
+    };
+
+    // Handlers of one connection run one at a time, in arrival order, even when they wait on
+    // other nodes: a message queued while offline is handled after the re-join from `auth`.
+    let queue = Promise.resolve();
+    /** @param {() => Promise<void> | void} task */
+    const enqueue = (task) => {
+      queue = queue.then(task).catch(onError);
     };
 
     /**
      * Registers a handler that receives the first argument and the ack (if any), and never
      * lets a thrown error escape into the server.
      * @param {string} event
-     * @param {(payload: unknown, reply: Ack) => void} handler
+     * @param {(payload: unknown, reply: Ack) => Promise<void> | void} handler
      */
     const on = (event, handler) => {
       socket.on(event, (...args) => {
@@ -69,12 +117,14 @@ export function attachChat(io, options = {}) {
         const ack = typeof last === "function" ? args.pop() : undefined;
         /** @type {Ack} */
         const reply = (value) => ack?.(value);
-        try {
-          handler(args[0], reply);
-        } catch (err) {
-          options.onError?.(err);
-          reply({ ok: false, error: "The server could not handle that." });
-        }
+        enqueue(async () => {
+          try {
+            await handler(args[0], reply);
+          } catch (err) {
+            onError(err);
+            reply({ ok: false, error: "The server could not handle that." });
+          }
+        });
       });
     };
 
@@ -83,45 +133,70 @@ export function attachChat(io, options = {}) {
      * @param {string} room
      * @param {boolean} quiet re-joining after a reconnect: no "joined" notice
      */
-    const enter = (nick, room, quiet) => {
-      const joined = rooms.join(room, socket.id, { nick, clientId });
+    const enter = async (nick, room, quiet) => {
+      const previous = session;
+      const sameSpot = previous.state === "in-room" && previous.room === room;
+      /** @type {Failure | { ok: true, replaced: string[] }} */
+      const joined = await inRoomOrder(room, async () => {
+        const present = (await presence.inRoom(room)).filter((m) => m.id !== socket.id);
+        const key = nick.toLowerCase();
+        const sameNick = present.filter((m) => m.nick.toLowerCase() === key);
+        // The same tab reconnecting before its old connection timed out replaces it.
+        if (sameNick.some((m) => m.clientId !== clientId)) {
+          return { ok: false, error: `“${nick}” is already taken in #${room}.` };
+        }
+        if (present.length === 0 && !DEFAULT_ROOMS.includes(room)) {
+          const open = (await presence.rooms()).filter((r) => r.count > 0 && r.name !== room);
+          if (open.length >= LIMITS.maxRooms) {
+            return { ok: false, error: "Too many rooms are open; join an existing one." };
+          }
+        }
+        transition({ state: "in-room", nick, room });
+        await socket.join(room);
+        return { ok: true, replaced: sameNick.map((m) => m.id) };
+      });
       if (!joined.ok) return joined;
       for (const stale of joined.replaced) io.in(stale).disconnectSockets(true);
-      const previous = session;
-      if (previous.state === "in-room" && previous.room !== room) leaveRoom();
-      socket.join(room);
-      transition({ state: "in-room", nick, room });
-      const sameSpot = previous.state === "in-room" && previous.room === room;
+      if (previous.state === "in-room" && !sameSpot) await leftRoom(previous);
       if (!quiet && !sameSpot && joined.replaced.length === 0) {
         socket.to(room).emit("notice", { text: `${nick} joined`, ts: Date.now() });
       }
-      announcePresence(room);
-      broadcastRooms();
+      const members = await presence.announce(room);
       return {
         ok: /** @type {const} */ (true),
         nick,
         room,
-        members: rooms.members(room),
-        history: rooms.history(room),
+        members,
+        history: history.history(room),
       };
     };
 
-    const leaveRoom = () => {
+    /**
+     * Tells `room` that `nick` left, unless a newer connection of the same tab holds the nick.
+     * @param {{ nick: string, room: string }} where
+     */
+    const leftRoom = async ({ nick, room }) => {
+      await socket.leave(room);
+      const key = nick.toLowerCase();
+      const stillThere = (await presence.inRoom(room)).some((m) => m.nick.toLowerCase() === key);
+      if (!stillThere) {
+        io.to(room).emit("typing", { nick, typing: false });
+        io.to(room).emit("notice", { text: `${nick} left`, ts: Date.now() });
+      }
+      await presence.announce(room);
+    };
+
+    const leaveRoom = async () => {
       if (session.state !== "in-room") return;
       const { nick, room } = session;
       transition({ state: "lobby" });
-      socket.leave(room);
-      if (!rooms.leave(room, socket.id)) return;
-      socket.to(room).emit("typing", { nick, typing: false });
-      socket.to(room).emit("notice", { text: `${nick} left`, ts: Date.now() });
-      announcePresence(room);
-      broadcastRooms();
+      await leftRoom({ nick, room });
     };
 
     /**
      * Checks, de-duplicates, records and forwards a message from this session.
      * @template {{ id: string }} T
-     * @param {{ ok: true, value: T } | { ok: false, error: string }} parsed
+     * @param {{ ok: true, value: T } | Failure} parsed
      * @param {Ack} reply
      * @param {(value: T, from: string, ts: number) => ChatMessage} build
      */
@@ -134,36 +209,45 @@ export function attachChat(io, options = {}) {
       const { room, nick } = session;
       const ts = Date.now();
       // A retry of a message whose ack was lost: confirm it again, forward it once only.
-      if (rooms.hasMessage(room, clientId, parsed.value.id)) {
+      if (history.hasMessage(room, clientId, parsed.value.id)) {
         return reply({ ok: true, id: parsed.value.id, ts, duplicate: true });
       }
       const message = build(parsed.value, nick, ts);
-      rooms.record(room, message, clientId);
+      history.record(room, message, clientId);
+      if (clustered) io.serverSideEmit("chat:history", room, message, clientId);
       socket.to(room).emit("message", message);
       reply({ ok: true, id: message.id, ts });
     };
 
-    socket.emit("rooms", rooms.list());
+    enqueue(async () => {
+      socket.emit("rooms", await presence.rooms());
+    });
     // Reconnect: the client's auth carries where it was, so it is back in its room before any
     // message it buffered while offline is handled.
     if (auth.nick !== undefined || auth.room !== undefined) {
-      const nick = parseNick(auth.nick);
-      const room = parseRoom(auth.room);
-      const result = !nick.ok ? nick : !room.ok ? room : enter(nick.value, room.value, true);
-      socket.emit(result.ok ? "joined" : "join_error", result);
+      enqueue(async () => {
+        const nick = parseNick(auth.nick);
+        const room = parseRoom(auth.room);
+        const result = !nick.ok
+          ? nick
+          : !room.ok
+            ? room
+            : await enter(nick.value, room.value, true);
+        socket.emit(result.ok ? "joined" : "join_error", result);
+      });
     }
 
-    on("join", (payload, reply) => {
+    on("join", async (payload, reply) => {
       if (!isObject(payload)) return reply({ ok: false, error: "Malformed join request." });
       const nick = parseNick(payload.nick);
       if (!nick.ok) return reply(nick);
       const room = parseRoom(payload.room);
       if (!room.ok) return reply(room);
-      reply(enter(nick.value, room.value, false));
+      reply(await enter(nick.value, room.value, false));
     });
 
-    on("leave", (_payload, reply) => {
-      leaveRoom();
+    on("leave", async (_payload, reply) => {
+      await leaveRoom();
       reply({ ok: true });
     });
 
@@ -184,7 +268,8 @@ export function attachChat(io, options = {}) {
       socket.to(session.room).emit("typing", { nick: session.nick, typing: payload });
     });
 
-    socket.on("disconnect", () => leaveRoom());
+    socket.on("disconnect", () => enqueue(leaveRoom));
   });
-  return rooms;
+
+  return { close: () => presence.close() };
 }

@@ -141,6 +141,38 @@ export function parseImageMessage(v) {
 }
 
 /**
+ * The arguments of a `chat:history` server-side event from another node: `(room, message,
+ * clientId)`, where `message` was built by that node's `post`. Checked like any other input.
+ * @param {unknown[]} args
+ * @returns {Parsed<{ room: string, message: import("./history.mjs").ChatMessage, clientId: string }>}
+ */
+export function parseRelayedMessage(args) {
+  const [rawRoom, m, clientId] = args;
+  const room = parseRoom(rawRoom);
+  if (!room.ok || !isObject(m) || typeof clientId !== "string") return fail("Malformed relay.");
+  const id = parseId(m.id);
+  const from = parseNick(m.from);
+  if (!id.ok || !from.ok || typeof m.ts !== "number") return fail("Malformed relay.");
+  const base = { id: id.value, from: from.value, ts: m.ts };
+  if (m.kind === "text") {
+    const text = parseTextMessage({ id: m.id, text: m.text });
+    if (!text.ok) return text;
+    return ok({
+      room: room.value,
+      clientId,
+      message: { kind: "text", ...base, text: text.value.text },
+    });
+  }
+  if (m.kind === "image") {
+    const image = parseImageMessage({ id: m.id, data: m.data });
+    if (!image.ok) return image;
+    const { mime, data } = image.value;
+    return ok({ room: room.value, clientId, message: { kind: "image", ...base, mime, data } });
+  }
+  return fail("Malformed relay.");
+}
+
+/**
  * Fixed-window rate limiter for one connection.
  * @param {number} [max]
  * @param {number} [windowMs]
