@@ -5,7 +5,7 @@ import { EngineServer } from "../../dist/esm/engine/index.js";
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
-const http = createServer((req, res) => {
+const http = createServer((_req, res) => {
   res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
   res.end("Tether engine echo server. Connect an Engine.IO v4 client to /engine.io/\n");
 });
