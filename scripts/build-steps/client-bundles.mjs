@@ -33,7 +33,8 @@ export default async function clientBundles(root) {
     // Fail loudly instead of shipping a Node built-in.
     external: [],
   };
-  const iife = { ...common, format: "iife", globalName: "io", footer: { js: "io=io.default;" } };
+  // The entries assign `globalThis.io` themselves (no `globalName`: no export helpers).
+  const iife = { ...common, format: "iife" };
   const entry = join(root, "src/client/bundle-entry.ts");
   await Promise.all([
     build({ ...iife, entryPoints: [entry], outfile: join(out, "socket.io.js") }),
