@@ -15,6 +15,7 @@ import {
   type ClientCloseReason,
   ClientSocket,
   type EngineClientOptions,
+  isNode,
 } from "../engine/client/index.js";
 import { type Decoder, defaultParser, type Encoder, type Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
@@ -216,7 +217,7 @@ export class Manager extends Emitter<ManagerEvents> {
         onError(new Error("timeout"));
         engine.close();
       }, timeout);
-      if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+      if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
       this.#subs.push(() => clearTimeout(timer));
     }
     return this;
@@ -333,7 +334,7 @@ export class Manager extends Emitter<ManagerEvents> {
         }
       });
     }, delay);
-    if (this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
     this.#subs.push(() => clearTimeout(timer));
   }
 }

@@ -8,7 +8,7 @@
  *      └──── manager close (reconnects) / DISCONNECT from server / disconnect() ◀──┘
  * ```
  */
-import { clientPlatform } from "../engine/client/index.js";
+import { isNode } from "../engine/client/index.js";
 import { hasBinary, isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
 import { type EventsMap as AnyEvents, Emitter } from "../shared/emitter.js";
@@ -447,7 +447,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
 
   #args(data: unknown): unknown[] {
     const args = Array.isArray(data) ? data : [];
-    return !clientPlatform.isNode && hasBinary(args) ? (toArrayBuffers(args) as unknown[]) : args;
+    return !isNode && hasBinary(args) ? (toArrayBuffers(args) as unknown[]) : args;
   }
 
   #onEvent(packet: Packet): void {

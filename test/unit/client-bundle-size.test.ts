@@ -33,11 +33,10 @@ test("builds every bundle with a source map, and the IIFE exposes a callable glo
     assert.doesNotMatch(code, /require\(["'](ws|node:)/, `${name} must not pull Node modules`);
   }
   const sandbox: { io?: unknown } = {};
-  new Function(
-    "globalThis",
-    "window",
-    readFileSync(join(out, "socket.io.js"), "utf8"),
-  )(sandbox, sandbox);
+  new Function("globalThis", "window", readFileSync(join(out, "socket.io.js"), "utf8"))(
+    sandbox,
+    sandbox,
+  );
   const io = sandbox.io as { (): unknown; Manager: unknown; Socket: unknown; protocol: number };
   assert.equal(typeof io, "function");
   assert.equal(typeof io.Manager, "function");

@@ -5,7 +5,7 @@
 export { ENGINE_PROTOCOL as protocol } from "../../protocol/engine.js";
 export type { EngineClientOptions, NodeTlsOptions, TransportOverrides } from "./options.js";
 export type { Platform } from "./platform.js";
-export { platform as clientPlatform } from "./platform.node.js";
+export { isNode, platform as clientPlatform } from "./platform.node.js";
 export {
   type ClientCloseReason,
   ClientSocket,

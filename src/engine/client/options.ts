@@ -66,7 +66,10 @@ export interface EngineClientOptions extends NodeTlsOptions {
   perMessageDeflate?: boolean | Record<string, unknown>;
 }
 
-/** Options after defaults, with the target resolved. */
+/**
+ * Options after defaults, with the target resolved. Boolean options keep their raw value and
+ * are read with their default where used (`upgrade !== false`), which keeps the bundle small.
+ */
 export interface ResolvedOptions extends EngineClientOptions {
   hostname: string;
   port: string;
@@ -74,25 +77,11 @@ export interface ResolvedOptions extends EngineClientOptions {
   path: string;
   query: Record<string, string>;
   transports: readonly TransportName[];
-  upgrade: boolean;
-  rememberUpgrade: boolean;
-  tryAllTransports: boolean;
-  withCredentials: boolean;
-  timestampParam: string;
-  closeOnBeforeunload: boolean;
-  autoUnref: boolean;
 }
 
 /** Parses `a=1&b=2` into a map-like record. */
 export function parseQuery(q: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(q)) out[k] = v;
-  return out;
-}
-
-function pageLocation(): { hostname: string; port: string; protocol: string } | undefined {
-  return (globalThis as { location?: { hostname: string; port: string; protocol: string } })
-    .location;
+  return Object.fromEntries(new URLSearchParams(q));
 }
 
 /** Applies defaults and merges the URI (if any) into the options. */
@@ -102,16 +91,17 @@ export function resolveOptions(
 ): ResolvedOptions {
   let { hostname, port, secure } = opts;
   let query = typeof opts.query === "string" ? parseQuery(opts.query) : { ...opts.query };
+  const loc = (globalThis as { location?: { hostname: string; port: string; protocol: string } })
+    .location;
   if (uri !== undefined) {
-    const u = new URL(uri, pageLocation() ? String(globalThis.location) : undefined);
+    const u = new URL(uri, loc ? String(loc) : undefined);
     secure = u.protocol === "https:" || u.protocol === "wss:";
     hostname = u.hostname;
     port = u.port;
     if (u.search) query = { ...parseQuery(u.search), ...query };
   }
-  const loc = pageLocation();
   hostname ??= loc?.hostname ?? "localhost";
-  secure ??= loc ? loc.protocol === "https:" : false;
+  secure ??= loc?.protocol === "https:";
   port = String(port || (uri === undefined && loc?.port) || (secure ? "443" : "80"));
   let path = (opts.path ?? "/engine.io").replace(/\/$/, "");
   if (opts.addTrailingSlash !== false) path += "/";
@@ -123,13 +113,6 @@ export function resolveOptions(
     path,
     query,
     transports: opts.transports ?? ["polling", "websocket"],
-    upgrade: opts.upgrade !== false,
-    rememberUpgrade: opts.rememberUpgrade === true,
-    tryAllTransports: opts.tryAllTransports === true,
-    withCredentials: opts.withCredentials === true,
-    timestampParam: opts.timestampParam ?? "t",
-    closeOnBeforeunload: opts.closeOnBeforeunload === true,
-    autoUnref: opts.autoUnref === true,
   };
 }
 
@@ -147,9 +130,8 @@ export function buildUrl(
   sid: string | undefined,
 ): string {
   const over = opts.transportOptions?.[transport];
-  const scheme =
-    transport === "websocket" ? (opts.secure ? "wss" : "ws") : opts.secure ? "https" : "http";
-  const defaultPort = opts.secure ? "443" : "80";
+  const ws = transport === "websocket";
+  const s = opts.secure ? "s" : "";
   const host = opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname;
   const params = new URLSearchParams(opts.query);
   const extra = over?.query;
@@ -160,40 +142,17 @@ export function buildUrl(
   params.set("EIO", "4");
   params.set("transport", transport);
   if (sid !== undefined) params.set("sid", sid);
-  const stamp =
-    transport === "polling" ? opts.timestampRequests !== false : opts.timestampRequests === true;
-  if (stamp) params.set(opts.timestampParam, timestamp());
-  const port = opts.port === defaultPort ? "" : `:${opts.port}`;
-  return `${scheme}://${host}${port}${over?.path ?? opts.path}?${params}`;
+  // Polling is stamped unless `timestampRequests: false`; websocket only when it is `true`.
+  if (ws ? opts.timestampRequests : opts.timestampRequests !== false)
+    params.set(opts.timestampParam ?? "t", timestamp());
+  const port = opts.port === (s ? "443" : "80") ? "" : `:${opts.port}`;
+  return `${ws ? "ws" : "http"}${s}://${host}${port}${over?.path ?? opts.path}?${params}`;
 }
 
-/** Headers for one request: `extraHeaders`, transport overrides, then the cookie jar. */
+/** Headers for one request: `extraHeaders`, then the transport's overrides. */
 export function buildHeaders(
   opts: ResolvedOptions,
   transport: TransportName,
-  cookie: string | undefined,
-): Map<string, string> {
-  const headers = new Map<string, string>();
-  const extra = { ...opts.extraHeaders, ...opts.transportOptions?.[transport]?.extraHeaders };
-  for (const [k, v] of Object.entries(extra)) headers.set(k.toLowerCase(), v);
-  if (cookie !== undefined) headers.set("cookie", cookie);
-  return headers;
-}
-
-/** Node TLS / agent options, for the platform. */
-export function nodeOptionsOf(opts: ResolvedOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const keys = [
-    "agent",
-    "pfx",
-    "key",
-    "passphrase",
-    "cert",
-    "ca",
-    "ciphers",
-    "rejectUnauthorized",
-  ] as const;
-  for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
-  if (opts.perMessageDeflate !== undefined) out.perMessageDeflate = opts.perMessageDeflate;
-  return out;
+): Record<string, string> {
+  return { ...opts.extraHeaders, ...opts.transportOptions?.[transport]?.extraHeaders };
 }

@@ -1,82 +1,106 @@
 /**
  * Node implementation of {@link Platform}: polling over `node:http`/`node:https` (so TLS options,
- * agents and `autoUnref` apply, which the global `fetch` cannot take) and WebSocket over `ws`.
- * The browser bundle replaces this module with `platform.ts`.
+ * agents and `autoUnref` apply, which the global `fetch` cannot take) and WebSocket over `ws`;
+ * keeps cookies for `withCredentials`. The browser bundle replaces this module with
+ * `platform.ts`.
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { WebSocket as NodeWebSocket } from "ws";
 import { CookieJar } from "./cookie-jar.js";
+import { buildHeaders, type ResolvedOptions } from "./options.js";
 import type {
+  CookieStore,
   HttpRequest,
   HttpResponse,
   Platform,
-  WebSocketInit,
   WebSocketLike,
 } from "./platform.js";
 
-function toHeaders(map: ReadonlyMap<string, string>): Record<string, string> {
+/** See `platform.ts`: true here, false in the browser build. */
+export const isNode = true;
+
+function setCookiesOf(res: IncomingMessage): string[] {
+  return res.headers["set-cookie"] ?? [];
+}
+
+/** `extraHeaders` (lower-cased) plus the jar's `Cookie`. */
+function headersOf(
+  opts: ResolvedOptions,
+  transport: "polling" | "websocket",
+  jar: CookieStore | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of map) out[k] = v;
+  for (const [k, v] of Object.entries(buildHeaders(opts, transport))) out[k.toLowerCase()] = v;
+  const cookie = jar?.header();
+  if (cookie !== undefined) out.cookie = cookie;
   return out;
 }
 
-function setCookiesOf(res: IncomingMessage): string[] {
-  const v = res.headers["set-cookie"];
-  return v === undefined ? [] : v;
+const TLS_KEYS = [
+  "agent",
+  "pfx",
+  "key",
+  "passphrase",
+  "cert",
+  "ca",
+  "ciphers",
+  "rejectUnauthorized",
+  "perMessageDeflate",
+] as const;
+
+/** TLS / agent options (and `perMessageDeflate` for `ws`) given to the client. */
+function nodeOptionsOf(opts: ResolvedOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of TLS_KEYS) if (opts[k] !== undefined) out[k] = opts[k];
+  return out;
 }
 
-function nodeRequest(req: HttpRequest): Promise<HttpResponse> {
+function nodeRequest({ method, url, body, signal, opts, jar }: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const url = new URL(req.url);
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const headers = toHeaders(req.headers);
-    if (req.body !== undefined) {
+    const target = new URL(url);
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    const headers = headersOf(opts, "polling", jar);
+    if (body !== undefined) {
       headers["content-type"] = "text/plain;charset=UTF-8";
-      headers["content-length"] = String(Buffer.byteLength(req.body));
+      headers["content-length"] = String(Buffer.byteLength(body));
     }
-    const r = send(
-      url,
-      { ...req.nodeOptions, method: req.method, headers, signal: req.signal },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString("utf8"),
-            setCookies: setCookiesOf(res),
-          }),
-        );
-      },
-    );
+    const r = send(target, { ...nodeOptionsOf(opts), method, headers, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        jar?.parse(setCookiesOf(res));
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+      });
+    });
     r.on("error", reject);
-    if (req.unref) r.on("socket", (s) => s.unref());
-    r.end(req.body);
+    if (opts.autoUnref) r.on("socket", (s) => s.unref());
+    r.end(body);
   });
 }
 
-function nodeWebSocket(init: WebSocketInit): WebSocketLike {
-  const protocols = init.protocols === undefined ? [] : init.protocols;
-  const ws = new NodeWebSocket(init.url, protocols as string[], {
-    ...init.nodeOptions,
-    headers: toHeaders(init.headers),
+function nodeWebSocket(
+  url: string,
+  opts: ResolvedOptions,
+  jar: CookieStore | undefined,
+): WebSocketLike {
+  const protocols = opts.protocols === undefined ? [] : opts.protocols;
+  const ws = new NodeWebSocket(url, protocols, {
+    ...nodeOptionsOf(opts),
+    headers: headersOf(opts, "websocket", jar),
   });
+  ws.binaryType = "nodebuffer";
   ws.on("upgrade", (res) => {
-    init.onSetCookies?.(setCookiesOf(res));
-    if (init.unref) res.socket.unref();
+    jar?.parse(setCookiesOf(res));
+    if (opts.autoUnref) res.socket.unref();
   });
   return ws as unknown as WebSocketLike;
 }
 
 /** Node platform. */
 export const platform: Platform = {
-  isNode: true,
   request: nodeRequest,
   createWebSocket: nodeWebSocket,
-  unref(timer) {
-    (timer as { unref?: () => void }).unref?.();
-  },
   createCookieJar: () => new CookieJar(),
 };

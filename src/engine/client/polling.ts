@@ -5,8 +5,9 @@
 
 import { decodePayload, encodePayload } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
-import { buildHeaders, buildUrl, nodeOptionsOf, type ResolvedOptions } from "./options.js";
-import type { CookieStore, HttpResponse, Platform } from "./platform.js";
+import { buildUrl, type ResolvedOptions } from "./options.js";
+import type { CookieStore, HttpResponse } from "./platform.js";
+import { platform } from "./platform.node.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
 
 type PollingState = "idle" | "open" | "pausing" | "paused" | "closed";
@@ -14,7 +15,7 @@ type PollingState = "idle" | "open" | "pausing" | "paused" | "closed";
 /** Shared context a transport needs from its engine socket. */
 export interface TransportContext {
   readonly opts: ResolvedOptions;
-  readonly platform: Platform;
+  /** Node: the cookie jar of `withCredentials`. */
   readonly jar: CookieStore | undefined;
 }
 
@@ -143,21 +144,14 @@ export class PollingTransport implements ClientTransport {
   }
 
   #request(method: "GET" | "POST", body?: string): Promise<HttpResponse> {
-    const { opts, platform, jar } = this.ctx;
-    const res = platform.request({
+    const { opts, jar } = this.ctx;
+    return platform.request({
       method,
       url: buildUrl(opts, "polling", this.sid),
-      headers: buildHeaders(opts, "polling", jar?.header()),
-      withCredentials: opts.transportOptions?.polling?.withCredentials ?? opts.withCredentials,
+      body,
       signal: this.#abort.signal,
-      nodeOptions: nodeOptionsOf(opts),
-      unref: opts.autoUnref,
-      ...(body === undefined ? {} : { body }),
-    });
-    if (!jar) return res;
-    return res.then((r) => {
-      jar.parse(r.setCookies);
-      return r;
+      opts,
+      jar,
     });
   }
 }

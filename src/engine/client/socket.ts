@@ -15,8 +15,8 @@ import { type SendableData, toRawData, utf8Length } from "../../parser/engine/in
 import type { EnginePacket, HandshakeData, RawData, TransportName } from "../../protocol/engine.js";
 import { Emitter } from "../../shared/emitter.js";
 import { type EngineClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import type { CookieStore, Platform } from "./platform.js";
-import { platform } from "./platform.node.js";
+import type { CookieStore } from "./platform.js";
+import { isNode, platform } from "./platform.node.js";
 import { noopHandler, PollingTransport } from "./polling.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
 import { WebSocketTransport } from "./websocket.js";
@@ -93,7 +93,6 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   transport: ClientTransport | undefined;
   readonly opts: ResolvedOptions;
   #state: ClientSocketState = "opening";
-  readonly #platform: Platform = platform;
   readonly #jar: CookieStore | undefined;
   #writeBuffer: EnginePacket[] = [];
   #inFlight = 0;
@@ -114,7 +113,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       uri = undefined;
     }
     this.opts = resolveOptions(uri, opts);
-    this.#jar = this.opts.withCredentials ? this.#platform.createCookieJar() : undefined;
+    this.#jar = isNode && this.opts.withCredentials ? platform.createCookieJar() : undefined;
     this.#listenToPage();
     this.#open();
   }
@@ -190,7 +189,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
 
   #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
     const t = setTimeout(fn, ms);
-    if (this.opts.autoUnref) this.#platform.unref(t);
+    if (isNode && this.opts.autoUnref) (t as { unref?: () => void }).unref?.();
     return t;
   }
 
@@ -213,7 +212,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   #createTransport(name: TransportName): ClientTransport {
-    const ctx = { opts: this.opts, platform: this.#platform, jar: this.#jar };
+    const ctx = { opts: this.opts, jar: this.#jar };
     const t =
       name === "websocket"
         ? new WebSocketTransport(ctx, noopHandler)
@@ -278,7 +277,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     this.#flush();
     if (this.#state !== "open") return;
     this.#resetPingTimeout();
-    if (this.opts.upgrade && t.name === "polling")
+    if (this.opts.upgrade !== false && t.name === "polling")
       for (const u of this.#upgrades) this.#startProbe(u);
   }
 
@@ -395,7 +394,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       addEventListener?: (e: string, f: () => void, o?: boolean) => void;
       removeEventListener?: (e: string, f: () => void, o?: boolean) => void;
     };
-    if (this.#platform.isNode || typeof page.addEventListener !== "function") return;
+    if (isNode || typeof page.addEventListener !== "function") return;
     const onUnload = () => {
       this.transport?.close();
       this.transport?.destroy();

@@ -5,8 +5,9 @@
 
 import { decodePacket, encodePacket } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
-import { buildHeaders, buildUrl, nodeOptionsOf } from "./options.js";
+import { buildUrl } from "./options.js";
 import type { WebSocketLike } from "./platform.js";
+import { platform } from "./platform.node.js";
 import { noopHandler, type TransportContext } from "./polling.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
 
@@ -31,31 +32,21 @@ export class WebSocketTransport implements ClientTransport {
 
   open(): void {
     if (this.#state !== "idle") return;
-    const { opts, platform, jar } = this.ctx;
+    const { opts, jar } = this.ctx;
     let ws: WebSocketLike | undefined;
+    let failure: unknown = "WebSocket is not available";
     try {
-      ws = platform.createWebSocket({
-        url: buildUrl(opts, "websocket", this.sid),
-        protocols: opts.protocols,
-        headers: buildHeaders(opts, "websocket", jar?.header()),
-        nodeOptions: nodeOptionsOf(opts),
-        unref: opts.autoUnref,
-        ...(jar ? { onSetCookies: (c: readonly string[]) => jar.parse(c) } : {}),
-      });
+      ws = platform.createWebSocket(buildUrl(opts, "websocket", this.sid), opts, jar);
     } catch (err) {
-      ws = undefined;
-      this.#state = "closed";
-      this.handler.onError(new TransportError("websocket error", err));
-      return;
+      failure = err;
     }
     if (ws === undefined) {
       this.#state = "closed";
-      this.handler.onError(new TransportError("websocket error", "WebSocket is not available"));
+      this.handler.onError(new TransportError("websocket error", failure));
       return;
     }
     this.#state = "opening";
     this.#ws = ws;
-    ws.binaryType = platform.isNode ? "nodebuffer" : "arraybuffer";
     ws.onopen = () => {
       this.#state = "open";
       this.handler.onOpen();
