@@ -11,7 +11,7 @@
 import { isNode } from "../engine/client/index.js";
 import { hasBinary, isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
-import { type EventsMap as AnyEvents, Emitter } from "../shared/emitter.js";
+import { Emitter } from "../shared/emitter.js";
 import { listen, type Manager } from "./manager.js";
 import type {
   AckResult,
@@ -72,12 +72,38 @@ function toArrayBuffers(v: unknown): unknown {
 }
 
 /**
+ * The emitter a socket extends, typed without its own `emit`: a socket's `emit` sends to the
+ * server (as upstream's), and its typed listener methods are declared by the interface below.
+ */
+const SocketBase = Emitter as unknown as new () => {
+  emitReserved(event: string, ...args: unknown[]): boolean;
+};
+
+/** Typed listener methods of {@link Socket} (implemented by the emitter it extends). */
+// biome-ignore lint/correctness/noUnusedVariables: same type parameters as the class it merges with
+export interface Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L> {
+  on<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
+  once<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
+  off<K extends EventNames<ListenMap<L>>>(ev?: K, listener?: ListenMap<L>[K]): this;
+  addListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
+  removeListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
+  removeAllListeners<K extends EventNames<ListenMap<L>>>(ev?: K): this;
+  listeners<K extends EventNames<ListenMap<L>>>(ev: K): ListenMap<L>[K][];
+  listenerCount<K extends EventNames<ListenMap<L>>>(ev: K): number;
+  hasListeners<K extends EventNames<ListenMap<L>>>(ev: K): boolean;
+}
+
+/**
  * A Socket.IO client socket bound to one namespace.
  * @example
  * const socket = io("http://localhost:3000/chat", { auth: { token } });
  * socket.emit("message", "hi", (reply) => console.log(reply));
  */
-export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L> {
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
+export class Socket<
+  L extends EventsMap = DefaultEventsMap,
+  E extends EventsMap = L,
+> extends SocketBase {
   readonly io: Manager;
   readonly nsp: string;
   /** Session id given by the server; undefined while disconnected. */
@@ -91,7 +117,6 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
   /** Packets emitted while disconnected (sent in order after `connect`). */
   sendBuffer: Packet[] = [];
   #state: SocketState = "disconnected";
-  readonly #emitter = new Emitter<AnyEvents>();
   readonly #opts: SocketOptions;
   #subs: (() => void)[] | undefined;
   #ids = 0;
@@ -105,6 +130,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
   #anyOut: AnyListener[] = [];
 
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+    super();
     this.io = io;
     this.nsp = nsp;
     this.auth = opts.auth;
@@ -138,7 +164,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
         listen(io, "open", () => this.#onOpen()),
         listen(io, "packet", (p: Packet) => this.#onPacket(p)),
         listen(io, "error", (err: Error) => {
-          if (!this.connected) this.#emitReserved("connect_error", err);
+          if (!this.connected) this.emitReserved("connect_error", err);
         }),
         listen(io, "close", (reason: DisconnectReason, desc?: DisconnectDescription) =>
           this.#onClose(reason, desc),
@@ -161,7 +187,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
    */
   disconnect(): this {
     const wasConnected = this.connected;
-    if (wasConnected) this.#packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    if (wasConnected) this.io._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
     this.#destroy();
     if (wasConnected) this.#onClose("io client disconnect");
     return this;
@@ -203,7 +229,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
     if (flags.volatile && !writable) return this;
     if (this.connected && !engine?.hasPingExpired()) {
       this.#notifyOutgoing(packet);
-      this.#packet(packet);
+      this.io._packet(packet);
     } else this.sendBuffer.push(packet);
     return this;
   }
@@ -251,37 +277,6 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
     return this;
   }
 
-  on<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
-    this.#emitter.on(ev, listener as AnyListener);
-    return this;
-  }
-
-  once<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
-    this.#emitter.once(ev, listener as AnyListener);
-    return this;
-  }
-
-  off<K extends EventNames<ListenMap<L>>>(ev?: K, listener?: ListenMap<L>[K]): this {
-    this.#emitter.off(ev, listener as AnyListener | undefined);
-    return this;
-  }
-
-  removeListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this {
-    return this.off(ev, listener);
-  }
-
-  removeAllListeners<K extends EventNames<ListenMap<L>>>(ev?: K): this {
-    return this.off(ev);
-  }
-
-  listeners<K extends EventNames<ListenMap<L>>>(ev: K): ListenMap<L>[K][] {
-    return this.#emitter.listeners(ev) as ListenMap<L>[K][];
-  }
-
-  hasListeners<K extends EventNames<ListenMap<L>>>(ev: K): boolean {
-    return this.#emitter.hasListeners(ev);
-  }
-
   /** Adds a listener called for every incoming event, with the event name first. */
   onAny(listener: (event: string, ...args: unknown[]) => void): this {
     this.#any.push(listener as AnyListener);
@@ -322,17 +317,9 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
     return this.#anyOut.slice();
   }
 
-  #emitReserved(ev: string, ...args: unknown[]): void {
-    (this.#emitter.emit as (e: string, ...a: unknown[]) => boolean)(ev, ...args);
-  }
-
   #setState(next: SocketState): void {
     this.#state = next;
     if (next === "disconnected") this.id = undefined;
-  }
-
-  #packet(packet: Packet): void {
-    this.io._packet(packet);
   }
 
   #notifyOutgoing(packet: Packet): void {
@@ -400,7 +387,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
   #onOpen(): void {
     const send = (data: AuthData | undefined) => {
       const payload = this.#pid ? { pid: this.#pid, offset: this.#lastOffset, ...data } : data;
-      this.#packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload });
+      this.io._packet({ type: PacketType.CONNECT, nsp: this.nsp, data: payload });
     };
     if (typeof this.auth === "function") this.auth(send);
     else send(this.auth);
@@ -414,7 +401,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
         if (isPlainObject(data) && typeof data.sid === "string") {
           this.#onConnect(data.sid, typeof data.pid === "string" ? data.pid : undefined);
         } else {
-          this.#emitReserved(
+          this.emitReserved(
             "connect_error",
             new Error(
               "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible",
@@ -439,7 +426,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
         const d = isPlainObject(data) ? data : { message: data };
         const err: ConnectError = new Error(String(d.message));
         err.data = d.data;
-        this.#emitReserved("connect_error", err);
+        this.emitReserved("connect_error", err);
         return;
       }
     }
@@ -458,7 +445,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
       args.push((...reply: unknown[]) => {
         if (sent) return;
         sent = true;
-        this.#packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
+        this.io._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
       });
     }
     if (this.connected) this.#dispatch(args);
@@ -467,7 +454,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
 
   #dispatch(args: unknown[]): void {
     for (const l of this.#any.slice()) l(...args);
-    this.#emitReserved(...(args as [string, ...unknown[]]));
+    this.emitReserved(...(args as [string, ...unknown[]]));
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#lastOffset = last;
   }
@@ -493,9 +480,9 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
     this.sendBuffer = [];
     for (const p of buffered) {
       this.#notifyOutgoing(p);
-      this.#packet(p);
+      this.io._packet(p);
     }
-    this.#emitReserved("connect");
+    this.emitReserved("connect");
     this.#drainQueue(true);
   }
 
@@ -508,7 +495,7 @@ export class Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap 
 
   #onClose(reason: DisconnectReason | "forced close", description?: DisconnectDescription): void {
     this.#setState("disconnected");
-    this.#emitReserved("disconnect", reason, description);
+    this.emitReserved("disconnect", reason, description);
     // Pending acks fail unless their packet is still buffered (it will be sent on reconnect).
     for (const [id, ack] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
