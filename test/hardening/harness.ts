@@ -234,7 +234,9 @@ export async function startBystander(port: number, parser: Parser): Promise<Byst
   const encoder = parser.createEncoder();
   const decoder = parser.createDecoder();
   const send = (packet: Packet): void => {
-    for (const chunk of encoder.encode(packet)) peer.send(chunk);
+    // Text chunks travel as Engine.IO `message` packets (`4` + text); binary frames are messages.
+    for (const chunk of encoder.encode(packet))
+      peer.send(typeof chunk === "string" ? `4${chunk}` : chunk);
   };
   const receive = async (): Promise<Packet> => {
     for (;;) {
