@@ -4,6 +4,8 @@ import http from "node:http";
 import WebSocket from "ws";
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+/** A connection attempt that takes longer than this fails (keeps every phase bounded). */
+const CONNECT_TIMEOUT_MS = 15_000;
 
 function request(method, url, body) {
   return new Promise((resolve, reject) => {
@@ -48,8 +50,20 @@ export class LoadClient {
     return `127.0.0.1:${this.port}/socket.io/?${q}`;
   }
 
+  /** Resolves when connected; rejects (and closes) after CONNECT_TIMEOUT_MS. */
+  connect() {
+    let timer;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        this.close();
+        reject(new Error("connect timed out"));
+      }, CONNECT_TIMEOUT_MS);
+    });
+    return Promise.race([this.#connect(), deadline]).finally(() => clearTimeout(timer));
+  }
+
   /** Resolves when the Socket.IO CONNECT reply (or the raw ws open) arrived. */
-  async connect() {
+  async #connect() {
     if (this.mode === "raw") {
       this.ws = new WebSocket(`ws://127.0.0.1:${this.port}/`, { perMessageDeflate: false });
       this.ws.on("message", (d, isBinary) => this.onRaw(d, isBinary));

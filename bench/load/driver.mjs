@@ -7,6 +7,13 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+/** Children still running; killed by pid if the driver exits early. */
+const children = new Set();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+/** A generator busier than this share of its (pinned) core was the bottleneck. */
+const GENERATOR_BOUND = 0.9;
 
 function start(script, args, core) {
   const nodeArgs = ["--expose-gc", "--max-old-space-size=4096", join(here, script), ...args];
@@ -14,6 +21,8 @@ function start(script, args, core) {
     ? ["taskset", ["-c", String(core), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child = spawn(cmd, argv, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
   let seq = 0;
   const handlers = new Map();
   const waiters = new Map();
@@ -23,10 +32,24 @@ function start(script, args, core) {
       waiters.delete(m.event);
     } else handlers.get(m.id)?.(m);
   });
-  /** Resolves with the next unsolicited `event` message. */
-  const nextEvent = (event) => new Promise((resolve) => waiters.set(event, resolve));
+  /** Resolves with the next unsolicited `event` message (rejects after `timeoutMs`). */
+  const nextEvent = (event, timeoutMs = 120_000) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(event);
+        reject(new Error(`${script}: no '${event}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.set(event, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
   const ready = new Promise((res, rej) => {
-    child.once("message", res);
+    const timer = setTimeout(() => rej(new Error(`${script} not ready after 30 s`)), 30_000);
+    child.once("message", (m) => {
+      clearTimeout(timer);
+      res(m);
+    });
     child.once("exit", (code) => rej(new Error(`${script} exited early (${code})`)));
   });
   /** Sends a command; resolves with its reply. */
@@ -67,6 +90,52 @@ function cpuMicros(a, b) {
   return b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
 }
 
+/**
+ * Runs `fn` and measures wall time and the CPU both processes spent meanwhile. `genLoad` is the
+ * generator's share of one core: at or above GENERATOR_BOUND the run measured the generator.
+ */
+async function measured(server, gen, fn) {
+  const [s0, g0] = await Promise.all([server.call("cpu"), gen.call("cpu")]);
+  const t0 = performance.now();
+  const result = await fn();
+  const wallMs = performance.now() - t0;
+  const [s1, g1] = await Promise.all([server.call("cpu"), gen.call("cpu")]);
+  const genLoad = cpuMicros(g0, g1) / 1000 / wallMs;
+  return {
+    result,
+    wallMs,
+    serverCpuUs: cpuMicros(s0, s1),
+    serverLoad: cpuMicros(s0, s1) / 1000 / wallMs,
+    genLoad,
+    generatorBound: genLoad >= GENERATOR_BOUND,
+  };
+}
+
+/** Waits (bounded) until the server counts `n` connected sockets. */
+async function waitSockets(server, n, timeoutMs = 60_000) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { sockets } = await server.call("cpu");
+    if (sockets === n) return;
+    if (performance.now() > deadline) {
+      throw new Error(`server has ${sockets} sockets, expected ${n} after ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Opens `n` more connections and waits until the server has `total`. */
+async function openAndWait(server, gen, port, mode, n, total) {
+  const r = await gen.call("open", { port, mode, n }, 300_000);
+  if (r.failed > 0) throw new Error(`${r.failed} of ${n} ${mode} connections failed`);
+  await waitSockets(server, total);
+}
+
+async function closeAndWait(server, gen) {
+  await gen.call("closeAll");
+  await waitSockets(server, 0);
+}
+
 /** Runs every scenario against one implementation; returns { scenario → metrics }. */
 async function runImpl(impl, plan, log) {
   const server = start("server.mjs", [impl], 0);
@@ -80,50 +149,61 @@ async function runImpl(impl, plan, log) {
     const wsMode = impl === "ws" ? "raw" : "websocket";
 
     for (const n of plan.ack) {
-      await gen.call("open", { port, mode: wsMode, n });
-      const r = await gen.call("ack", { durationMs: plan.ackMs, maxCount: 2_000_000, size: 16 });
-      add(`ack @${n}`, "round-trips/s", (r.count / r.elapsedMs) * 1000, { better: "higher" });
-      add(`ack @${n}`, "p50 ms", r.p50, { better: "lower" });
-      add(`ack @${n}`, "p99 ms", r.p99, { better: "lower" });
-      await gen.call("closeAll");
+      await openAndWait(server, gen, port, wsMode, n, n);
+      const m = await measured(server, gen, () =>
+        gen.call("ack", { durationMs: plan.ackMs, maxCount: 2_000_000, size: 16 }),
+      );
+      const r = m.result;
+      const flags = { generatorBound: m.generatorBound, genLoad: m.genLoad };
+      add(`ack @${n}`, "round-trips/s", (r.count / r.elapsedMs) * 1000, {
+        better: "higher",
+        ...flags,
+      });
+      add(`ack @${n}`, "p50 ms", r.p50, { better: "lower", ...flags });
+      add(`ack @${n}`, "p99 ms", r.p99, { better: "lower", ...flags });
+      add(`ack @${n}`, "server CPU µs/round-trip", m.serverCpuUs / Math.max(1, r.count), {
+        better: "lower",
+      });
+      await closeAndWait(server, gen);
       log(`${impl}: ack @${n} done`);
     }
 
     for (const n of plan.broadcast) {
-      await gen.call("open", { port, mode: wsMode, n });
+      await openAndWait(server, gen, port, wsMode, n, n);
       for (const size of plan.broadcastSizes) {
         const count = Math.max(20, Math.round(plan.broadcastDeliveries / n));
         const total = count * n;
-        const cpu0 = await server.call("cpu");
-        const done = gen.nextEvent("expectDone");
-        await gen.call("expect", { total, timeoutMs: 60_000 });
-        await server.call("broadcast", { count, size, burst: 10 });
-        const r = await done;
-        const cpu1 = await server.call("cpu");
-        const saturated = r.elapsedMs > 0 && cpuMicros(cpu0, cpu1) / 1000 / r.elapsedMs < 0.5;
+        const m = await measured(server, gen, async () => {
+          const done = gen.nextEvent("expectDone", 90_000);
+          await gen.call("expect", { total, timeoutMs: 60_000 });
+          await server.call("broadcast", { count, size, burst: 10 });
+          return done;
+        });
+        const r = m.result;
         add(`broadcast @${n} ${size}B`, "deliveries/s", (r.received / r.elapsedMs) * 1000, {
           better: "higher",
           complete: r.complete,
-          generatorBound: saturated,
+          generatorBound: m.generatorBound,
+          genLoad: m.genLoad,
         });
         add(
           `broadcast @${n} ${size}B`,
           "server CPU µs/delivery",
-          cpuMicros(cpu0, cpu1) / Math.max(1, r.received),
-          { better: "lower" },
+          m.serverCpuUs / Math.max(1, r.received),
+          { better: "lower", complete: r.complete },
         );
       }
-      await gen.call("closeAll");
+      await closeAndWait(server, gen);
       log(`${impl}: broadcast @${n} done`);
     }
 
     for (const mode of impl === "ws" ? ["raw"] : plan.memoryModes) {
+      // Slope over the steps only (not from 0): one-time allocations of the first connections
+      // (lazily loaded code, grown maps) are not per-connection cost.
       const points = [];
       let open = 0;
-      const base = await server.call("memory");
-      points.push([0, base.heapUsed, base.rss]);
       for (const target of plan.memorySteps) {
-        await gen.call("open", { port, mode, n: target - open }, 300_000);
+        await openAndWait(server, gen, port, mode, target - open, target);
         open = target;
         const m = await server.call("memory");
         points.push([m.sockets, m.heapUsed, m.rss]);
@@ -135,47 +215,78 @@ async function runImpl(impl, plan, log) {
       add(`idle memory ${label}`, "rss bytes/conn", slope(points.map((p) => [p[0], p[2]])), {
         better: "lower",
       });
-      await gen.call("closeAll");
+      await closeAndWait(server, gen);
       log(`${impl}: memory ${label} done`);
     }
 
     if (plan.connRateMs > 0) {
-      const r = await gen.call("connRate", {
-        port,
-        mode: wsMode,
-        durationMs: plan.connRateMs,
-        concurrency: 20,
+      const m = await measured(server, gen, () =>
+        gen.call("connRate", { port, mode: wsMode, durationMs: plan.connRateMs, concurrency: 20 }),
+      );
+      const r = m.result;
+      add("connection rate", "connections/s", (r.count / r.elapsedMs) * 1000, {
+        better: "higher",
+        complete: r.failed === 0,
+        generatorBound: m.generatorBound,
+        genLoad: m.genLoad,
       });
-      add("connection rate", "connections/s", (r.count / r.elapsedMs) * 1000, { better: "higher" });
+      add("connection rate", "server CPU µs/connection", m.serverCpuUs / Math.max(1, r.count), {
+        better: "lower",
+      });
+      await waitSockets(server, 0);
+      log(`${impl}: connection rate done`);
     }
 
     if (plan.polling > 0 && impl !== "ws") {
-      await gen.call("open", { port, mode: "polling", n: plan.polling });
-      const count = 200;
+      await openAndWait(server, gen, port, "polling", plan.polling, plan.polling);
+      const count = plan.pollingEmits;
       const total = count * plan.polling;
-      const done = gen.nextEvent("expectDone");
-      await gen.call("expect", { total, timeoutMs: 60_000 });
-      await server.call("broadcast", { count, size: 64, burst: 5 });
-      const r = await done;
+      const m = await measured(server, gen, async () => {
+        const done = gen.nextEvent("expectDone", 90_000);
+        await gen.call("expect", { total, timeoutMs: 60_000 });
+        await server.call("broadcast", { count, size: 64, burst: 5 });
+        return done;
+      });
+      const r = m.result;
       add(`polling @${plan.polling}`, "deliveries/s", (r.received / r.elapsedMs) * 1000, {
         better: "higher",
         complete: r.complete,
+        generatorBound: m.generatorBound,
+        genLoad: m.genLoad,
       });
-      await gen.call("closeAll");
+      add(
+        `polling @${plan.polling}`,
+        "server CPU µs/delivery",
+        m.serverCpuUs / Math.max(1, r.received),
+        {
+          better: "lower",
+        },
+      );
+      await closeAndWait(server, gen);
+      log(`${impl}: polling done`);
     }
 
     if (plan.binaryMs > 0) {
-      await gen.call("open", { port, mode: wsMode, n: 10 });
-      const r = await gen.call("ack", {
-        durationMs: plan.binaryMs,
-        maxCount: 1_000_000,
-        size: 65_536,
-        binary: true,
-      });
+      await openAndWait(server, gen, port, wsMode, 10, 10);
+      const m = await measured(server, gen, () =>
+        gen.call("ack", {
+          durationMs: plan.binaryMs,
+          maxCount: 1_000_000,
+          size: 65_536,
+          binary: true,
+        }),
+      );
+      const r = m.result;
       add("binary 64KB echo", "MB/s", (r.count * 2 * 65_536) / 1e6 / (r.elapsedMs / 1000), {
         better: "higher",
+        generatorBound: m.generatorBound,
+        genLoad: m.genLoad,
       });
-      await gen.call("closeAll");
+      add("binary 64KB echo", "server CPU µs/echo", m.serverCpuUs / Math.max(1, r.count), {
+        better: "lower",
+      });
+      await closeAndWait(server, gen);
+      log(`${impl}: binary done`);
     }
   } finally {
     server.stop();
@@ -195,6 +306,7 @@ export const plans = {
     memorySteps: [1000, 3000, 5000],
     connRateMs: 0,
     polling: 0,
+    pollingEmits: 0,
     binaryMs: 0,
   },
   full: {
@@ -207,6 +319,7 @@ export const plans = {
     memorySteps: [1000, 5000, 10000, 15000],
     connRateMs: 4000,
     polling: 100,
+    pollingEmits: 300,
     binaryMs: 4000,
   },
 };

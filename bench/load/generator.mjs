@@ -125,6 +125,9 @@ process.on("message", async (msg) => {
       reply(await ackLoop(msg.durationMs, msg.maxCount, payload));
       break;
     }
+    case "cpu":
+      reply({ cpu: process.cpuUsage() });
+      break;
     case "connRate":
       reply(await connRate(msg.port, msg.mode, msg.durationMs, msg.concurrency));
       break;

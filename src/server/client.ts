@@ -9,6 +9,7 @@
 import type { IncomingMessage } from "node:http";
 import type { BroadcastFlags, PreparedPacket, SocketId } from "../adapter/types.js";
 import type { EngineSocket } from "../engine/index.js";
+import type { SessionSink } from "../engine/server/socket.js";
 import type { Decoder } from "../parser/socket/types.js";
 import { isPlainObject } from "../parser/socket/validate.js";
 import { type Packet, PacketType, type ServerDisconnectReason } from "../protocol/socket.js";
@@ -22,15 +23,17 @@ type AnySocket = Socket<any, any, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: the client serves a server of any event typing
 type AnyServer = Server<any, any, any, any>;
 
-/** The Socket.IO side of one Engine.IO connection. */
-export class Client {
+/**
+ * The Socket.IO side of one Engine.IO connection. Small by design (one per connection): the
+ * engine calls it as its {@link SessionSink} (no listeners or closures), and its sockets are a
+ * short array (a connection joins one namespace, or a few).
+ */
+export class Client implements SessionSink {
   readonly conn: EngineSocket;
   readonly id: string;
   readonly server: AnyServer;
-  /** Sockets by socket id. */
-  readonly sockets = new Map<SocketId, AnySocket>();
-  /** Sockets by namespace name. */
-  readonly nsps = new Map<string, AnySocket>();
+  /** Connected sockets, one per namespace (allocated on the first). */
+  #sockets: AnySocket[] | undefined;
   #state: "open" | "closed" = "open";
   readonly #decoder: Decoder;
   /** Namespaces whose CONNECT is in progress (allocated on first use). */
@@ -42,13 +45,39 @@ export class Client {
     this.conn = conn;
     this.id = conn.id;
     this.#decoder = server._parser.createDecoder();
-    conn.on("message", (data) => this.#ondata(data));
-    conn.on("close", (reason, description) => this.#onclose(reason, description));
+    conn.setSink(this);
     // One timer per connection, only until the first namespace is joined.
     this.#connectTimer = setTimeout(() => {
-      if (this.nsps.size === 0) this.#closeConn();
+      if (this.#sockets === undefined || this.#sockets.length === 0) this.#closeConn();
     }, server._connectTimeout);
     this.#connectTimer.unref?.();
+  }
+
+  /** Sockets by socket id (a snapshot). */
+  get sockets(): ReadonlyMap<SocketId, AnySocket> {
+    return new Map(this.#sockets?.map((s) => [s.id, s]));
+  }
+
+  /** Sockets by namespace name (a snapshot). */
+  get nsps(): ReadonlyMap<string, AnySocket> {
+    return new Map(this.#sockets?.map((s) => [s.nsp.name, s]));
+  }
+
+  #socketOf(nsp: string): AnySocket | undefined {
+    const list = this.#sockets;
+    if (list === undefined) return undefined;
+    for (const s of list) if (s.nsp.name === nsp) return s;
+    return undefined;
+  }
+
+  /** @internal SessionSink: an Engine.IO message. */
+  onEngineMessage(data: string | Uint8Array): void {
+    this.#ondata(data);
+  }
+
+  /** @internal SessionSink: the Engine.IO connection closed. */
+  onEngineClose(reason: string, description?: unknown): void {
+    this.#onclose(reason, description);
   }
 
   /** The first HTTP request of the connection. */
@@ -69,7 +98,7 @@ export class Client {
   #ondecoded(packet: Packet): void {
     const nsp = packet.nsp;
     if (packet.type === PacketType.CONNECT) {
-      if (this.nsps.has(nsp)) {
+      if (this.#socketOf(nsp) !== undefined) {
         // A CONNECT for a namespace already joined on this connection is a protocol violation.
         this.#closeConn();
         return;
@@ -81,7 +110,7 @@ export class Client {
       this.#connect(nsp, auth);
       return;
     }
-    const socket = this.nsps.get(nsp);
+    const socket = this.#socketOf(nsp);
     if (socket) socket._onpacket(packet);
     else if (!this.#connecting?.has(nsp)) this.#closeConn();
     // Packets for a namespace whose CONNECT is still in middlewares are dropped, as upstream.
@@ -90,7 +119,10 @@ export class Client {
   #connect(name: string, auth: Record<string, unknown>): void {
     this.#connecting ??= new Set();
     this.#connecting.add(name);
-    const done = () => this.#connecting?.delete(name);
+    const done = (): void => {
+      this.#connecting?.delete(name);
+      if (this.#connecting?.size === 0) this.#connecting = undefined;
+    };
     const existing = this.server._nsps.get(name);
     if (existing) {
       this.#add(existing, auth, done);
@@ -112,16 +144,23 @@ export class Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: namespaces of any event typing
   #add(nsp: Namespace<any, any, any, any>, auth: Record<string, unknown>, done: () => void): void {
-    nsp._add(this, auth).then(done, (err: unknown) => {
-      done();
-      console.error("tether-io: error while connecting a socket:", err);
-    });
+    nsp._add(this, auth).then(
+      (joined) => {
+        done();
+        // The `connection` listeners have run: the request has served middlewares and handlers.
+        if (joined && !this.server._retainRequest) this.conn.discardRequest();
+      },
+      (err: unknown) => {
+        done();
+        console.error("tether-io: error while connecting a socket:", err);
+      },
+    );
   }
 
   /** Namespace callback: the socket is connected and may now receive packets. */
   _onSocketConnected(socket: AnySocket): void {
-    this.sockets.set(socket.id, socket);
-    this.nsps.set(socket.nsp.name, socket);
+    if (this.#sockets === undefined) this.#sockets = [socket];
+    else this.#sockets.push(socket);
     this.#connecting?.delete(socket.nsp.name);
     if (this.#connectTimer !== undefined) {
       clearTimeout(this.#connectTimer);
@@ -131,9 +170,11 @@ export class Client {
 
   /** Socket callback: the socket left its namespace. */
   _remove(socket: AnySocket): void {
-    if (this.sockets.get(socket.id) !== socket) return;
-    this.sockets.delete(socket.id);
-    this.nsps.delete(socket.nsp.name);
+    const list = this.#sockets;
+    const i = list === undefined ? -1 : list.indexOf(socket);
+    if (i === -1 || list === undefined) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.#sockets = undefined;
   }
 
   /** Encodes and writes one packet. */
@@ -162,7 +203,7 @@ export class Client {
 
   /** `socket.disconnect(true)`: every namespace gets DISCONNECT, then the connection closes. */
   _disconnect(): void {
-    for (const socket of [...this.sockets.values()]) socket.disconnect();
+    for (const socket of this.#sockets?.slice() ?? []) socket.disconnect();
     this.#closeConn();
   }
 
@@ -177,11 +218,10 @@ export class Client {
     if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     this.#decoder.destroy();
-    for (const socket of [...this.sockets.values()]) {
+    for (const socket of this.#sockets?.slice() ?? []) {
       socket._onclose(reason as ServerDisconnectReason, description);
     }
-    this.sockets.clear();
-    this.nsps.clear();
+    this.#sockets = undefined;
   }
 
   /** Server shutdown: closes every socket with `reason` (the engine then closes the session). */

@@ -1,6 +1,6 @@
 /** The handshake details of a socket, as upstream exposes them on `socket.handshake`. */
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import type { TLSSocket } from "node:tls";
+import type { IncomingHttpHeaders } from "node:http";
+import type { HandshakeRequestInfo } from "../engine/server/socket.js";
 
 /** Parsed query string: a repeated key becomes an array, as Node's `querystring` does. */
 export type ParsedUrlQuery = Record<string, string | string[] | undefined>;
@@ -43,9 +43,9 @@ export function parseQuery(url: string | undefined): ParsedUrlQuery {
   return out;
 }
 
-/** Builds the handshake of a socket from its connection's first request. */
+/** Builds the handshake of a socket from what its connection kept of its first request. */
 export function buildHandshake(
-  req: IncomingMessage,
+  req: HandshakeRequestInfo,
   address: string,
   issued: number,
   auth: Record<string, unknown>,
@@ -55,9 +55,9 @@ export function buildHandshake(
     time: new Date(issued).toString(),
     address,
     xdomain: req.headers.origin !== undefined,
-    secure: (req.socket as Partial<TLSSocket>).encrypted === true,
+    secure: req.secure,
     issued,
-    url: req.url ?? "",
+    url: req.url,
     query: parseQuery(req.url),
     auth,
   };

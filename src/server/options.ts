@@ -25,6 +25,16 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
   connectTimeout?: number;
   /** Enables connection state recovery. @default undefined (off) */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /**
+   * Keeps each connection's handshake `IncomingMessage` for its whole life. By default it is
+   * dropped once the connection joined its first namespace (its `connection` listeners have
+   * run), saving about 0.5 KB per connection; `socket.handshake` is unaffected and
+   * `socket.request` then returns a request rebuilt from the handshake's URL and headers.
+   * Registering an engine middleware (`io.engine.use`) keeps requests as if this were set,
+   * since middlewares such as express-session decorate the request.
+   * @default false
+   */
+  retainRequest?: boolean;
   /** Removes dynamic child namespaces once their last socket leaves. @default false */
   cleanupEmptyChildNamespaces?: boolean;
   /**

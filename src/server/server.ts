@@ -122,6 +122,15 @@ export class Server<
     else if (typeof srv === "object" && srv !== null && "listen" in srv) this.attach(srv, opts);
   }
 
+  /**
+   * Whether connections keep their handshake `IncomingMessage`: when `retainRequest` is set, or
+   * when engine middlewares are registered (they usually decorate the request, as
+   * express-session does).
+   */
+  get _retainRequest(): boolean {
+    return this._opts.retainRequest === true || (this.engine?.hasMiddlewares ?? false);
+  }
+
   /** Milliseconds a connection may stay without joining a namespace. */
   get _connectTimeout(): number {
     return this.#connectTimeout;

@@ -84,8 +84,7 @@ export class Socket<
   readonly pid: string | undefined;
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
-  /** Free-form application data, shared with `fetchSockets()` results. */
-  data: SocketData = {} as SocketData;
+  #data: SocketData | undefined;
   /** Whether this socket's session was restored (connection state recovery). */
   readonly recovered: boolean;
   #state: "connecting" | "connected" | "disconnected" = "connecting";
@@ -114,13 +113,23 @@ export class Socket<
     this.id = restored?.sid ?? id;
     this.pid = restored?.pid ?? pid;
     this.recovered = restored !== undefined;
-    if (restored) this.data = restored.data as SocketData;
+    if (restored) this.#data = restored.data as SocketData;
+  }
+
+  /** Free-form application data, shared with `fetchSockets()` results (created on first use). */
+  get data(): SocketData {
+    this.#data ??= {} as SocketData;
+    return this.#data;
+  }
+
+  set data(value: SocketData) {
+    this.#data = value;
   }
 
   /** Handshake details (headers, query, auth, …) of the connection. */
   get handshake(): Handshake {
     this.#handshake ??= buildHandshake(
-      this.client.request,
+      this.client.conn.requestInfo,
       this.client.conn.remoteAddress,
       this.#issued,
       this.#auth,

@@ -12,9 +12,11 @@ type Listener = (...args: never[]) => void;
 
 /** Typed emitter with the familiar `on`/`once`/`off`/`emit` surface. */
 export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> {
-  #listeners = new Map<string, Listener[]>();
+  /** Allocated on the first `on`: most server-side objects never get a listener. */
+  #listeners: Map<string, Listener[]> | undefined;
 
   on<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    this.#listeners ??= new Map();
     const list = this.#listeners.get(event);
     if (list) list.push(listener);
     else this.#listeners.set(event, [listener]);
@@ -36,20 +38,20 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
 
   off<K extends EventNames<Listen>>(event?: K, listener?: Listen[K]): this {
     if (event === undefined) {
-      this.#listeners.clear();
+      this.#listeners?.clear();
       return this;
     }
     if (listener === undefined) {
-      this.#listeners.delete(event);
+      this.#listeners?.delete(event);
       return this;
     }
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (!list) return this;
     const i = list.findIndex(
       (l) => l === listener || (l as { listener?: unknown }).listener === listener,
     );
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0) this.#listeners?.delete(event);
     return this;
   }
 
@@ -62,11 +64,11 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
   }
 
   listeners<K extends EventNames<Listen>>(event: K): Listen[K][] {
-    return (this.#listeners.get(event) ?? []).slice() as Listen[K][];
+    return (this.#listeners?.get(event) ?? []).slice() as Listen[K][];
   }
 
   listenerCount<K extends EventNames<Listen>>(event: K): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   hasListeners<K extends EventNames<Listen>>(event: K): boolean {
@@ -80,7 +82,7 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
 
   /** Emits without the public type restriction (for events an owner reserves for itself). */
   protected emitReserved(event: string, ...args: unknown[]): boolean {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (!list || list.length === 0) return false;
     const snapshot = list.length === 1 ? list : list.slice();
     for (const l of snapshot) (l as (...a: unknown[]) => void)(...args);

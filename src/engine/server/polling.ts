@@ -75,6 +75,11 @@ export class PollingTransport implements ServerTransport {
     return 0;
   }
 
+  /** Polling spans many requests: no connection belongs to the session. */
+  get socket(): undefined {
+    return undefined;
+  }
+
   #transition(next: PollingState): void {
     if (this.#state === "closing" && this.#closeTimer !== undefined) {
       clearTimeout(this.#closeTimer);

@@ -130,6 +130,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
     this.#middlewares.push(middleware);
   }
 
+  /** @internal whether `use` registered any middleware. */
+  get hasMiddlewares(): boolean {
+    return this.#middlewares.length > 0;
+  }
+
   /**
    * Returns the id of a new session; override (or assign) to customise. May return a promise.
    * @example engine.generateId = () => crypto.randomUUID();

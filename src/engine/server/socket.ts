@@ -10,7 +10,9 @@
  *                 ├──(close())──▶ closing ──(buffer drained, transport closed)──▶ closed
  *                 └──(transport close/error, parse error, ping timeout, server close)──▶ closed
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { type IncomingHttpHeaders, IncomingMessage, type ServerResponse } from "node:http";
+import { Socket as NetSocket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { SendableData } from "../../parser/engine/index.js";
 import { toRawData } from "../../parser/engine/index.js";
 import type { CloseReason, EnginePacket, TransportName } from "../../protocol/engine.js";
@@ -70,6 +72,23 @@ export interface SessionHost {
   removeSession(socket: EngineSocket): void;
 }
 
+/**
+ * The receiver of a session's messages and close, called before the public events: how the
+ * Socket.IO layer listens without a listener map, arrays and closures per connection.
+ */
+export interface SessionSink {
+  onEngineMessage(data: string | Buffer): void;
+  onEngineClose(reason: CloseReason, description?: unknown): void;
+}
+
+/** What a session keeps of its handshake request (see {@link EngineSocket.discardRequest}). */
+export interface HandshakeRequestInfo {
+  readonly headers: IncomingHttpHeaders;
+  readonly url: string;
+  /** Whether the handshake arrived over TLS. */
+  readonly secure: boolean;
+}
+
 type SessionState = "opening" | "open" | "upgrading" | "closing" | "closed";
 
 const PING = new OutboundPacket("ping");
@@ -95,14 +114,18 @@ export class EngineSocket
   readonly server: EngineServer;
   /** Address of the client at handshake. */
   readonly remoteAddress: string;
-  /** The handshake request. */
-  request: IncomingMessage;
+  #request: IncomingMessage | undefined;
+  readonly #headers: IncomingHttpHeaders;
+  readonly #url: string;
+  readonly #secure: boolean;
+  #sink: SessionSink | undefined;
 
   #host: SessionHost;
   #state: SessionState = "opening";
   #transport: ServerTransport;
   #probe: WebSocketTransport | undefined;
-  #buffer: OutboundPacket[] = [];
+  /** Packets queued in this turn; allocated on the first write after a flush. */
+  #buffer: OutboundPacket[] | undefined;
   #compress = false;
   #callbacks: (() => void)[] | undefined;
   #sentCallbacks: (() => void)[] | undefined;
@@ -125,10 +148,51 @@ export class EngineSocket
     this.server = server;
     this.#host = host;
     this.id = id;
-    this.request = req;
+    this.#request = req;
+    this.#headers = req.headers;
+    this.#url = req.url ?? "";
+    this.#secure = (req.socket as Partial<TLSSocket> | null)?.encrypted === true;
     this.remoteAddress = req.socket?.remoteAddress ?? "";
     this.#transport = createTransport(this);
     this.#open();
+  }
+
+  /**
+   * The handshake request. After {@link EngineSocket.discardRequest}, a request rebuilt on first
+   * access from the handshake's URL and headers (on the session's TCP socket when it uses a
+   * WebSocket); properties that middlewares set on the original are not on it.
+   */
+  get request(): IncomingMessage {
+    if (this.#request === undefined) {
+      const raw = this.#transport.socket;
+      const req = new IncomingMessage(raw instanceof NetSocket ? raw : new NetSocket());
+      req.method = "GET";
+      req.url = this.#url;
+      req.headers = this.#headers;
+      req.complete = true;
+      this.#request = req;
+    }
+    return this.#request;
+  }
+
+  /**
+   * Drops the handshake `IncomingMessage` (about 0.5 KB with its stream state and raw headers),
+   * keeping the headers, URL and address. The Socket.IO server calls it once a connection joined
+   * its first namespace, unless `retainRequest` is set.
+   * @example engine.on("connection", (socket) => socket.discardRequest());
+   */
+  discardRequest(): void {
+    this.#request = undefined;
+  }
+
+  /** @internal headers, URL and TLS flag of the handshake, without rebuilding the request. */
+  get requestInfo(): HandshakeRequestInfo {
+    return { headers: this.#headers, url: this.#url, secure: this.#secure };
+  }
+
+  /** @internal the Socket.IO layer's receiver of messages and close (one per session). */
+  setSink(sink: SessionSink): void {
+    this.#sink = sink;
   }
 
   /** `opening` | `open` | `closing` | `closed` (an upgrade in progress reads as `open`). */
@@ -144,7 +208,7 @@ export class EngineSocket
   /** Bytes queued for this client and not yet written to its socket. */
   get bufferedAmount(): number {
     let n = this.#transport.bufferedAmount;
-    for (const p of this.#buffer) n += p.size;
+    if (this.#buffer !== undefined) for (const p of this.#buffer) n += p.size;
     return n;
   }
 
@@ -256,7 +320,8 @@ export class EngineSocket
   #sendPacket(packet: OutboundPacket, compress: boolean, cb: (() => void) | undefined): void {
     if (this.#state === "closing" || this.#state === "closed") return;
     this.emitReserved("packetCreate", packet);
-    this.#buffer.push(packet);
+    if (this.#buffer === undefined) this.#buffer = [packet];
+    else this.#buffer.push(packet);
     if (compress) this.#compress = true;
     if (cb !== undefined) {
       if (this.#callbacks === undefined) this.#callbacks = [cb];
@@ -275,10 +340,10 @@ export class EngineSocket
   }
 
   #flush(): void {
-    if (this.#state === "closed" || this.#buffer.length === 0 || !this.#transport.writable) return;
     const packets = this.#buffer;
+    if (this.#state === "closed" || packets === undefined || !this.#transport.writable) return;
     this.emitReserved("flush", packets);
-    this.#buffer = [];
+    this.#buffer = undefined;
     const compress = this.#compress;
     this.#compress = false;
     if (this.#callbacks !== undefined) {
@@ -301,10 +366,10 @@ export class EngineSocket
     if (this.#probe !== undefined) this.#abortUpgrade();
     this.#transition("closing");
     if (discard) {
-      this.#buffer = [];
+      this.#buffer = undefined;
       this.#callbacks = undefined;
     }
-    if (this.#buffer.length === 0) this.#transport.close();
+    if (this.#buffer === undefined) this.#transport.close();
   }
 
   /** @internal used by the server on shutdown. */
@@ -321,10 +386,11 @@ export class EngineSocket
       this.#probe = undefined;
     }
     this.#transport.discard(true);
-    this.#buffer = [];
+    this.#buffer = undefined;
     this.#callbacks = undefined;
     this.#sentCallbacks = undefined;
     this.#host.removeSession(this);
+    this.#sink?.onEngineClose(reason, description);
     this.emitReserved("close", reason, description);
   }
 
@@ -399,8 +465,10 @@ export class EngineSocket
     this.emitReserved("packet", packet);
     switch (packet.type) {
       case "message": {
-        const data = packet.data ?? "";
-        this.emitReserved("message", typeof data === "string" ? data : toBuffer(data));
+        const raw = packet.data ?? "";
+        const data = typeof raw === "string" ? raw : toBuffer(raw);
+        this.#sink?.onEngineMessage(data);
+        this.emitReserved("message", data);
         return;
       }
       case "pong":
@@ -441,9 +509,9 @@ export class EngineSocket
     if (callbacks !== undefined) for (const cb of callbacks) cb();
     this.emitReserved("drain");
     if (this.#state === "closing") {
-      if (this.#buffer.length === 0) this.#transport.close();
+      if (this.#buffer === undefined) this.#transport.close();
       else this.#flush();
-    } else if (this.#buffer.length > 0) this.#flush();
+    } else if (this.#buffer !== undefined) this.#flush();
   }
 
   /** @internal */
@@ -462,7 +530,7 @@ export class EngineSocket
 
   /** @internal */
   decorateHeaders(req: IncomingMessage, headers: Record<string, string | string[]>): void {
-    this.#host.decorateHeaders(req, headers, this.id, req === this.request);
+    this.#host.decorateHeaders(req, headers, this.id, req === this.#request);
   }
 
   /** @internal a polling request for this sid. */

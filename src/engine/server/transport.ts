@@ -4,6 +4,7 @@
  * from an upgrade probe by identity.
  */
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { EnginePacket, TransportName } from "../../protocol/engine.js";
 import type { TetherError } from "../../shared/errors.js";
 import type { OutboundPacket } from "./outbound.js";
@@ -37,6 +38,8 @@ export interface ServerTransport {
   readonly writable: boolean;
   /** Bytes handed to the transport and not yet written to the socket. */
   readonly bufferedAmount: number;
+  /** The connection the transport owns for the session's life (WebSocket), else undefined. */
+  readonly socket: Duplex | undefined;
   /** Writes packets (polling: as one payload on the pending GET; WebSocket: one frame each). */
   send(packets: readonly OutboundPacket[], compress: boolean): void;
   /**

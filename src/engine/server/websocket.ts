@@ -72,6 +72,10 @@ export class WebSocketTransport implements ServerTransport {
     return this.#ws.bufferedAmount;
   }
 
+  get socket(): Duplex {
+    return this.#raw;
+  }
+
   /** @internal called by the socket listener. */
   onFrame(data: WsRawData, isBinary: boolean): void {
     if (this.#state !== "open") return;
