@@ -17,10 +17,11 @@ import {
   type EngineClientOptions,
   isNode,
 } from "../engine/client/index.js";
-import { type Decoder, defaultParser, type Encoder, type Parser } from "../parser/socket/index.js";
+import type { Decoder, Encoder, Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
 import { Emitter, type EventsMap } from "../shared/emitter.js";
 import { Backoff } from "./backoff.js";
+import { clientParser } from "./codec.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import type { DisconnectDescription } from "./types.js";
 
@@ -46,7 +47,7 @@ export interface ManagerOptions extends EngineClientOptions {
   timeout?: number | false;
   /** Connect as soon as created. @default true */
   autoConnect?: boolean;
-  /** Packet codec; must match the server's. @default the protocol 5 text parser */
+  /** Packet codec; must match the server's. @default the protocol 5 text parser (`clientParser`) */
   parser?: Parser;
 }
 
@@ -67,7 +68,7 @@ export type ManagerEvents = {
 export type ManagerState = "closed" | "opening" | "open";
 
 /** Defaults shared by every Manager; the msgpack bundle swaps the parser. */
-export const managerDefaults: { parser: Parser } = { parser: defaultParser };
+export const managerDefaults: { parser: Parser } = { parser: clientParser };
 
 /** Subscribes and returns the unsubscribe function. */
 export function listen<M extends EventsMap, K extends keyof M & string>(

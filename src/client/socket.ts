@@ -9,7 +9,7 @@
  * ```
  */
 import { isNode } from "../engine/client/index.js";
-import { hasBinary, isPlainObject } from "../parser/socket/index.js";
+import { isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
 import { Emitter } from "../shared/emitter.js";
 import { listen, type Manager } from "./manager.js";
@@ -59,14 +59,19 @@ interface QueuedPacket {
 /** Lifecycle of a client socket. */
 export type SocketState = "disconnected" | "connected";
 
-// Browsers get ArrayBuffer for binary, as from upstream's client; Node keeps Buffers.
+/**
+ * Browsers get ArrayBuffer for binary, as from upstream's client (Node keeps Buffers). Converts
+ * freshly decoded arguments in place; only changed entries are redefined (a `__proto__` own key
+ * must not reach the prototype setter).
+ */
 function toArrayBuffers(v: unknown): unknown {
   if (v instanceof Uint8Array) return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength);
-  if (Array.isArray(v)) return v.map(toArrayBuffers);
-  if (isPlainObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = toArrayBuffers(v[k]);
-    return out;
+  if (Array.isArray(v) || isPlainObject(v)) {
+    for (const k of Object.keys(v)) {
+      const before = (v as Record<string, unknown>)[k];
+      const after = toArrayBuffers(before);
+      if (after !== before) Object.defineProperty(v, k, { value: after });
+    }
   }
   return v;
 }
@@ -434,7 +439,8 @@ export class Socket<
 
   #args(data: unknown): unknown[] {
     const args = Array.isArray(data) ? data : [];
-    return !isNode && hasBinary(args) ? (toArrayBuffers(args) as unknown[]) : args;
+    if (!isNode) toArrayBuffers(args);
+    return args;
   }
 
   #onEvent(packet: Packet): void {

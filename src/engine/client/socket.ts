@@ -53,23 +53,21 @@ export type ClientSocketEvents = {
 // Shared by every socket of this page/process, like upstream's `Socket.priorWebsocketSuccess`.
 let priorWebsocketSuccess = false;
 
+/** The `open` packet's body, or undefined when it is not a valid handshake. */
 function parseHandshake(data: RawData | undefined): HandshakeData | undefined {
-  if (typeof data !== "string") return undefined;
-  let v: unknown;
   try {
-    v = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const h = v as Record<string, unknown>;
-  const ok =
-    typeof h.sid === "string" &&
-    Array.isArray(h.upgrades) &&
-    typeof h.pingInterval === "number" &&
-    typeof h.pingTimeout === "number" &&
-    (h.maxPayload === undefined || typeof h.maxPayload === "number");
-  return ok ? (h as unknown as HandshakeData) : undefined;
+    // A non-object (or null) body fails the checks (or throws on `.sid`): not a handshake.
+    const h = JSON.parse(String(data)) as Record<string, unknown>;
+    if (
+      typeof h.sid === "string" &&
+      Array.isArray(h.upgrades) &&
+      typeof h.pingInterval === "number" &&
+      typeof h.pingTimeout === "number" &&
+      typeof (h.maxPayload ?? 0) === "number"
+    )
+      return h as unknown as HandshakeData;
+  } catch {}
+  return undefined;
 }
 
 /** Bytes a packet takes in a polling payload (binary travels as `b` + base64). */
@@ -145,22 +143,18 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   /** Closes the connection once the write buffer is flushed (reason `forced close`). */
   close(): this {
     const prev = this.#state;
-    if (prev !== "opening" && prev !== "open" && prev !== "upgrading") return this;
+    if (prev === "closing" || prev === "closed") return this;
     this.#setState("closing");
     const finish = () => this.#onClose("forced close");
-    const afterFlush = () => {
-      if (this.#writeBuffer.length > 0) this.once("drain", finish);
-      else finish();
-    };
+    const afterFlush = () => (this.#writeBuffer.length ? this.once("drain", finish) : finish());
     if (prev === "opening") finish();
     else if (prev === "upgrading") {
+      // Wait for the switch (or its failure), then flush and close on whichever transport won.
       const done = () => {
-        this.off("upgrade", done);
-        this.off("upgradeError", done);
+        this.off("upgrade", done).off("upgradeError", done);
         afterFlush();
       };
-      this.on("upgrade", done);
-      this.on("upgradeError", done);
+      this.on("upgrade", done).on("upgradeError", done);
     } else afterFlush();
     return this;
   }
@@ -212,26 +206,25 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   #createTransport(name: TransportName): ClientTransport {
-    const ctx = { opts: this.opts, jar: this.#jar };
-    const t =
-      name === "websocket"
-        ? new WebSocketTransport(ctx, noopHandler)
-        : new PollingTransport(ctx, noopHandler);
+    const Transport = name === "websocket" ? WebSocketTransport : PollingTransport;
+    const t = new Transport({ opts: this.opts, jar: this.#jar }, noopHandler);
     t.sid = this.id;
     return t;
   }
 
+  /** Reports of the transport in use (a probe has its own handler until it wins). */
+  readonly #handler: TransportHandler = {
+    onOpen() {},
+    onPacket: (p) => this.#onPacket(p),
+    onDrain: () => this.#onDrain(),
+    onError: (err) => this.#onError(err),
+    onClose: (description) => this.#onClose("transport close", description),
+  };
+
   #use(t: ClientTransport): void {
     this.transport?.destroy();
     this.transport = t;
-    const handler: TransportHandler = {
-      onOpen: () => {},
-      onPacket: (p) => this.#onPacket(p),
-      onDrain: () => this.#onDrain(),
-      onError: (err) => this.#onError(err),
-      onClose: (description) => this.#onClose("transport close", description),
-    };
-    t.handler = handler;
+    t.handler = this.#handler;
   }
 
   #onPacket(p: EnginePacket): void {
