@@ -274,6 +274,8 @@ export async function startBystander(port: number, parser: Parser): Promise<Byst
       await new Promise<void>((r) => setImmediate(r));
     }
   })();
+  // `stop()` reports the loop's failure; until then it must not count as unhandled.
+  loop.catch(() => {});
   return {
     async stop() {
       running = false;
