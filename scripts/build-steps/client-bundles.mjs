@@ -17,6 +17,42 @@ const browserSiblings = {
   },
 };
 
+/**
+ * Property names that are internal to the client (never read or written by users, never on the
+ * wire, never seen by the server), shortened in the browser bundles only: the transport handler
+ * callbacks, the platform's services, the Manager's `_` members (`@internal`, as upstream's),
+ * the emitter's protected `emitReserved`, and fields of internal records (acks, retry queue,
+ * backoff). Names of the public API, of options and of wire keys must never be listed here;
+ * the dist/esm and CJS builds for Node keep every name.
+ */
+const INTERNAL_PROPS = [
+  "emitReserved",
+  "handler",
+  "onOpen",
+  "onPacket",
+  "onDrain",
+  "onError",
+  "onClose",
+  "ctx",
+  "jar",
+  "createWebSocket",
+  "createCookieJar",
+  "_readyState",
+  "_reconnecting",
+  "_packet",
+  "_destroy",
+  "_close",
+  "withError",
+  "fn",
+  "tryCount",
+  "pending",
+  "fromQueue",
+  "attempts",
+  "duration",
+  "base",
+  "jitter",
+];
+
 export default async function clientBundles(root) {
   const out = join(root, "dist/bundles");
   mkdirSync(out, { recursive: true });
@@ -30,6 +66,7 @@ export default async function clientBundles(root) {
     banner: { js: `/*! tether-io client v${version} | MIT */` },
     plugins: [browserSiblings],
     logLevel: "warning",
+    mangleProps: new RegExp(`^(${INTERNAL_PROPS.join("|")})$`),
     // Fail loudly instead of shipping a Node built-in.
     external: [],
   };
