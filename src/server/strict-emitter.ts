@@ -12,22 +12,29 @@ import type {
 
 type Listener = (...args: never[]) => unknown;
 type Wrapped = Listener & { listener?: Listener };
+/** One listener is stored bare (most events have one), several as an array. */
+type Entry = Wrapped | Wrapped[];
+
+function asList(entry: Entry | undefined): readonly Wrapped[] {
+  return entry === undefined ? [] : typeof entry === "function" ? [entry] : entry;
+}
 
 /** Typed listener registry with error-isolated dispatch. */
 export abstract class StrictEventEmitter<
   ListenEvents extends EventsMap,
   ReservedEvents extends EventsMap,
 > {
-  #listeners: Map<string, Wrapped[]> | undefined;
+  #listeners: Map<string, Entry> | undefined;
 
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
     this.#listeners ??= new Map();
-    const list = this.#listeners.get(ev);
-    if (list) list.push(listener);
-    else this.#listeners.set(ev, [listener]);
+    const entry = this.#listeners.get(ev);
+    if (entry === undefined) this.#listeners.set(ev, listener);
+    else if (typeof entry === "function") this.#listeners.set(ev, [entry, listener]);
+    else entry.push(listener);
     return this;
   }
 
@@ -63,11 +70,16 @@ export abstract class StrictEventEmitter<
       this.#listeners.delete(ev);
       return this;
     }
-    const list = this.#listeners.get(ev);
-    if (!list) return this;
-    const i = list.findIndex((l) => l === listener || l.listener === listener);
-    if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.#listeners.delete(ev);
+    const entry = this.#listeners.get(ev);
+    if (entry === undefined) return this;
+    const matches = (l: Wrapped): boolean => l === listener || l.listener === listener;
+    if (typeof entry === "function") {
+      if (matches(entry)) this.#listeners.delete(ev);
+      return this;
+    }
+    const i = entry.findIndex(matches);
+    if (i !== -1) entry.splice(i, 1);
+    if (entry.length === 0) this.#listeners.delete(ev);
     return this;
   }
 
@@ -87,7 +99,7 @@ export abstract class StrictEventEmitter<
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
-    return (this.#listeners?.get(ev) ?? []).slice() as ReservedOrUserListener<
+    return asList(this.#listeners?.get(ev)).slice() as ReservedOrUserListener<
       ReservedEvents,
       ListenEvents,
       Ev
@@ -95,15 +107,20 @@ export abstract class StrictEventEmitter<
   }
 
   listenerCount(ev: string): number {
-    return this.#listeners?.get(ev)?.length ?? 0;
+    const entry = this.#listeners?.get(ev);
+    return entry === undefined ? 0 : typeof entry === "function" ? 1 : entry.length;
   }
 
   /** Calls the listeners of `ev` (reserved or user event); returns whether there were any. */
   protected emitReserved(ev: string, ...args: unknown[]): boolean {
-    const list = this.#listeners?.get(ev);
-    if (!list || list.length === 0) return false;
-    const snapshot = list.length === 1 ? list : list.slice();
-    for (const l of snapshot) this.invokeListener(l as (...a: unknown[]) => unknown, args);
+    const entry = this.#listeners?.get(ev);
+    if (entry === undefined) return false;
+    if (typeof entry === "function") {
+      this.invokeListener(entry as (...a: unknown[]) => unknown, args);
+      return true;
+    }
+    if (entry.length === 0) return false;
+    for (const l of entry.slice()) this.invokeListener(l as (...a: unknown[]) => unknown, args);
     return true;
   }
 

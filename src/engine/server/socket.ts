@@ -20,6 +20,7 @@ import { Emitter } from "../../shared/emitter.js";
 import type { TetherError } from "../../shared/errors.js";
 import type { DeadlineItem, DeadlineWheel } from "./deadline-wheel.js";
 import { EngineServerErrors, engineError } from "./errors.js";
+import { intern, internHeaders } from "./intern.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import { OutboundPacket, type PreEncodedPacket } from "./outbound.js";
 import { PollingTransport } from "./polling.js";
@@ -149,10 +150,10 @@ export class EngineSocket
     this.#host = host;
     this.id = id;
     this.#request = req;
-    this.#headers = req.headers;
-    this.#url = req.url ?? "";
+    this.#headers = internHeaders(req.headers);
+    this.#url = intern(req.url ?? "");
     this.#secure = (req.socket as Partial<TLSSocket> | null)?.encrypted === true;
-    this.remoteAddress = req.socket?.remoteAddress ?? "";
+    this.remoteAddress = intern(req.socket?.remoteAddress ?? "");
     this.#transport = createTransport(this);
     this.#open();
   }
