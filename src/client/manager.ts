@@ -64,6 +64,14 @@ export type ManagerEvents = {
   reconnect: (attempt: number) => void;
 };
 
+/** Options read and set through the Manager's accessor methods. */
+type NumericOption =
+  | "reconnectionAttempts"
+  | "reconnectionDelay"
+  | "reconnectionDelayMax"
+  | "randomizationFactor"
+  | "timeout";
+
 /** Lifecycle of the Manager's connection. */
 export type ManagerState = "closed" | "opening" | "open";
 
@@ -98,7 +106,7 @@ export class Manager extends Emitter<ManagerEvents> {
   #reconnecting = false;
   #skipReconnect = false;
   #subs: (() => void)[] = [];
-  readonly #backoff: Backoff;
+  readonly #backoff = new Backoff();
   readonly #parser: Parser;
   readonly #encoder: Encoder;
   #decoder: Decoder | undefined;
@@ -111,15 +119,16 @@ export class Manager extends Emitter<ManagerEvents> {
     }
     this.uri = uri;
     this.opts = { ...opts, path: opts?.path ?? "/socket.io" };
-    const o = this.opts;
-    this.#backoff = new Backoff(
-      o.reconnectionDelay ?? 1000,
-      o.reconnectionDelayMax ?? 5000,
-      o.randomizationFactor ?? 0.5,
-    );
-    this.#parser = o.parser ?? managerDefaults.parser;
+    this.#parser = this.opts.parser ?? managerDefaults.parser;
     this.#encoder = this.#parser.createEncoder();
-    if (o.autoConnect !== false) this.open();
+    if (this.opts.autoConnect !== false) this.open();
+  }
+
+  /** Reads an option (with its default), or sets it and returns the Manager. */
+  #opt<K extends NumericOption>(key: K, v: ManagerOptions[K], fallback: number | false) {
+    if (v === undefined) return this.opts[key] ?? fallback;
+    this.opts[key] = v;
+    return this;
   }
 
   /** Whether to reconnect; set with an argument. */
@@ -135,46 +144,36 @@ export class Manager extends Emitter<ManagerEvents> {
   /** Maximum number of attempts; set with an argument. */
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
-  reconnectionAttempts(v?: number): number | this {
-    if (v === undefined) return this.opts.reconnectionAttempts ?? Number.POSITIVE_INFINITY;
-    this.opts.reconnectionAttempts = v;
-    return this;
+  reconnectionAttempts(v?: number): number | false | this {
+    return this.#opt("reconnectionAttempts", v, Number.POSITIVE_INFINITY);
   }
 
   /** First reconnection delay (ms); set with an argument. */
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
-  reconnectionDelay(v?: number): number | this {
-    if (v === undefined) return this.#backoff.base;
-    this.opts.reconnectionDelay = this.#backoff.base = v;
-    return this;
+  reconnectionDelay(v?: number): number | false | this {
+    return this.#opt("reconnectionDelay", v, 1000);
   }
 
   /** Longest reconnection delay (ms); set with an argument. */
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
-  reconnectionDelayMax(v?: number): number | this {
-    if (v === undefined) return this.#backoff.max;
-    this.opts.reconnectionDelayMax = this.#backoff.max = v;
-    return this;
+  reconnectionDelayMax(v?: number): number | false | this {
+    return this.#opt("reconnectionDelayMax", v, 5000);
   }
 
   /** Jitter fraction; set with an argument. */
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
-  randomizationFactor(v?: number): number | this {
-    if (v === undefined) return this.#backoff.jitter;
-    this.opts.randomizationFactor = this.#backoff.jitter = v;
-    return this;
+  randomizationFactor(v?: number): number | false | this {
+    return this.#opt("randomizationFactor", v, 0.5);
   }
 
   /** Connection timeout (ms or false); set with an argument. */
   timeout(): number | false;
   timeout(v: number | false): this;
   timeout(v?: number | false): number | false | this {
-    if (v === undefined) return this.opts.timeout ?? 20000;
-    this.opts.timeout = v;
-    return this;
+    return this.#opt("timeout", v, 20000);
   }
 
   /** @internal Connection state, read by sockets. */
@@ -302,7 +301,7 @@ export class Manager extends Emitter<ManagerEvents> {
     this.#decoder?.destroy();
     this.#decoder = undefined;
     this.engine?.close();
-    this.#backoff.reset();
+    this.#backoff.attempts = 0;
     this.#state = "closed";
     this.emitReserved("close", reason, description);
     if (this.reconnection() && !this.#skipReconnect) this.#reconnect();
@@ -311,12 +310,16 @@ export class Manager extends Emitter<ManagerEvents> {
   #reconnect(): void {
     if (this.#reconnecting || this.#skipReconnect) return;
     if (this.#backoff.attempts >= this.reconnectionAttempts()) {
-      this.#backoff.reset();
+      this.#backoff.attempts = 0;
       this.#reconnecting = false;
       this.emitReserved("reconnect_failed");
       return;
     }
-    const delay = this.#backoff.duration();
+    const delay = this.#backoff.duration(
+      this.reconnectionDelay(),
+      this.reconnectionDelayMax(),
+      this.randomizationFactor(),
+    );
     this.#reconnecting = true;
     const timer = setTimeout(() => {
       if (this.#skipReconnect) return;
@@ -330,7 +333,7 @@ export class Manager extends Emitter<ManagerEvents> {
         } else {
           const attempt = this.#backoff.attempts;
           this.#reconnecting = false;
-          this.#backoff.reset();
+          this.#backoff.attempts = 0;
           this.emitReserved("reconnect", attempt);
         }
       });

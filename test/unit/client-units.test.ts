@@ -7,17 +7,17 @@ import { CookieJar } from "../../src/engine/client/cookie-jar.js";
 import { buildUrl, resolveOptions } from "../../src/engine/client/options.js";
 
 test("backoff doubles from the base, caps at the max and spreads by the jitter factor", () => {
-  const mid = new Backoff(1000, 5000, 0.5, () => 0.5);
+  const mid = new Backoff(() => 0.5);
   assert.deepEqual(
-    [1, 2, 3, 4, 5].map(() => mid.duration()),
+    [1, 2, 3, 4, 5].map(() => mid.duration(1000, 5000, 0.5)),
     [1000, 2000, 4000, 5000, 5000],
   );
-  const low = new Backoff(1000, 5000, 0.5, () => 0);
-  assert.deepEqual([low.duration(), low.duration()], [500, 1000]);
-  const high = new Backoff(1000, 5000, 0.5, () => 0.999999);
-  assert.deepEqual([high.duration(), high.duration(), high.duration()], [1499, 2999, 5000]);
-  high.reset();
-  assert.equal(high.attempts, 0);
+  assert.equal(mid.attempts, 5);
+  const low = new Backoff(() => 0);
+  assert.deepEqual([low.duration(1000, 5000, 0.5), low.duration(1000, 5000, 0.5)], [500, 1000]);
+  const high = new Backoff(() => 0.999999);
+  const d = () => high.duration(1000, 5000, 0.5);
+  assert.deepEqual([d(), d(), d()], [1499, 2999, 5000]);
 });
 
 test("parses the namespace and origin from io() URLs", () => {
