@@ -14,56 +14,9 @@
  *   `error` listener, and Node's EventEmitter threw.
  */
 import assert from "node:assert/strict";
-import { describe, it, type TestContext } from "node:test";
-import { defaultParser } from "../../src/parser/socket/default.js";
-import {
-  type Bystander,
-  type IoHarness,
-  PollingPeer,
-  startBystander,
-  startIo,
-  WsPeer,
-  waitForSessions,
-} from "./harness.js";
-import { rawExchange, upgradeRequest, waitForNoConnections, watchUncaught } from "./raw-http.js";
-
-interface Scene {
-  h: IoHarness;
-  bystander: Bystander;
-  uncaught: Error[];
-  /** Asserts nothing crashed and the bystander is still served; then stops it. */
-  finish(): Promise<void>;
-}
-
-async function scene(t: TestContext, opts = {}): Promise<Scene> {
-  const watch = watchUncaught();
-  t.after(() => watch.stop());
-  const h = await startIo(t, opts);
-  const bystander = await startBystander(h.port, defaultParser);
-  let stopped = false;
-  t.after(async () => {
-    if (!stopped) await bystander.stop().catch(() => {});
-  });
-  return {
-    h,
-    bystander,
-    uncaught: watch.errors,
-    async finish() {
-      stopped = true;
-      const exchanged = await bystander.stop();
-      assert.ok(exchanged > 0, "the bystander kept exchanging messages");
-      assert.deepEqual(watch.errors, [], "no exception reached the event loop");
-    },
-  };
-}
-
-/** Sends `40` and waits for the CONNECT reply. */
-async function connected(port: number): Promise<WsPeer> {
-  const peer = await WsPeer.open(port);
-  peer.send("40");
-  assert.match(String(await peer.next()), /^40\{"sid":"/);
-  return peer;
-}
+import { describe, it } from "node:test";
+import { connected, PollingPeer, scene, WsPeer, waitForSessions } from "./harness.js";
+import { rawExchange, upgradeRequest, waitForNoConnections } from "./raw-http.js";
 
 describe("CVE-2022-41940: socket errors on upgrade requests", () => {
   it(

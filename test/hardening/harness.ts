@@ -8,10 +8,12 @@ import assert from "node:assert/strict";
 import { createServer, type Server as HttpServer, request } from "node:http";
 import type { TestContext } from "node:test";
 import WebSocket from "ws";
+import { defaultParser } from "../../src/parser/socket/default.js";
 import type { Parser } from "../../src/parser/socket/types.js";
 import { type Packet, PacketType } from "../../src/protocol/socket.js";
 import { Server, type ServerOptions } from "../../src/server/index.js";
 import { closeServer, listen, waitFor } from "../helpers/wait.js";
+import { watchUncaught } from "./raw-http.js";
 
 // ── fuzz budget ──────────────────────────────────────────────────────────────────────────────
 
@@ -44,7 +46,7 @@ export interface IoHarness {
   port: number;
   /** Server-side disconnect reasons, in order. */
   reasons: string[];
-  /** Arguments of every `echo` event received (what handlers were given). */
+  /** Arguments of every `echo` event received (what handlers were given; not the bystander's). */
   received: unknown[][];
 }
 
@@ -67,6 +69,9 @@ export async function startIo(t: TestContext, opts: ServerOptions = {}): Promise
     // Touch every argument the way an application would, so odd values surface here.
     socket.onAny((...args: unknown[]) => {
       for (const a of args) if (typeof a !== "function") JSON.stringify(a ?? null);
+    });
+    socket.on("bystander", (payload: unknown, ack: unknown) => {
+      if (typeof ack === "function") ack(payload);
     });
     socket.on("disconnect", (reason: string) => reasons.push(reason));
   });
@@ -225,7 +230,7 @@ export interface Bystander {
 }
 
 /**
- * A healthy client on its own WebSocket session that keeps sending `echo` events with an ack
+ * A healthy client on its own WebSocket session that keeps sending `bystander` events with an ack
  * and checks every answer, until stopped. It fails (rejects `stop`) if any answer is missing,
  * wrong, or its connection closes.
  */
@@ -264,7 +269,7 @@ export async function startBystander(port: number, parser: Parser): Promise<Byst
     while (running) {
       const id = count;
       const payload = { n: id, s: `hello ${id}`, list: [id, true, null] };
-      send({ type: PacketType.EVENT, nsp: "/", id, data: ["echo", payload] });
+      send({ type: PacketType.EVENT, nsp: "/", id, data: ["bystander", payload] });
       const reply = await receive();
       assert.equal(reply.type, PacketType.ACK);
       assert.equal(reply.id, id);
@@ -290,4 +295,45 @@ export async function startBystander(port: number, parser: Parser): Promise<Byst
 /** Waits until the engine has exactly `n` sessions. */
 export function waitForSessions(h: IoHarness, n: number, what: string): Promise<void> {
   return waitFor(() => h.io.engine?.clientsCount === n, 15_000, what);
+}
+
+// ── scene ────────────────────────────────────────────────────────────────────────────────────
+
+export interface Scene {
+  h: IoHarness;
+  bystander: Bystander;
+  uncaught: Error[];
+  /** Asserts nothing crashed and the bystander is still served; then stops it. */
+  finish(): Promise<void>;
+}
+
+/** A server plus a bystander, with exceptions reaching the event loop recorded. */
+export async function scene(t: TestContext, opts: ServerOptions = {}): Promise<Scene> {
+  const watch = watchUncaught();
+  t.after(() => watch.stop());
+  const h = await startIo(t, opts);
+  const bystander = await startBystander(h.port, opts.parser ?? defaultParser);
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await bystander.stop().catch(() => {});
+  });
+  return {
+    h,
+    bystander,
+    uncaught: watch.errors,
+    async finish() {
+      stopped = true;
+      const exchanged = await bystander.stop();
+      assert.ok(exchanged > 0, "the bystander kept exchanging messages");
+      assert.deepEqual(watch.errors, [], "no exception reached the event loop");
+    },
+  };
+}
+
+/** Sends `40` and waits for the CONNECT reply. */
+export async function connected(port: number): Promise<WsPeer> {
+  const peer = await WsPeer.open(port);
+  peer.send("40");
+  assert.match(String(await peer.next()), /^40\{"sid":"/);
+  return peer;
 }
