@@ -212,15 +212,19 @@ export class Manager extends Emitter<ManagerEvents> {
       listen(engine, "error", onError),
     );
     const timeout = this.timeout();
-    if (timeout !== false) {
-      const timer = setTimeout(() => {
+    if (timeout !== false)
+      this.#timer(() => {
         onError(new Error("timeout"));
         engine.close();
       }, timeout);
-      if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-      this.#subs.push(() => clearTimeout(timer));
-    }
     return this;
+  }
+
+  /** A timer cleared with the subscriptions; unref'd in Node with `autoUnref`. */
+  #timer(fn: () => void, ms: number): void {
+    const timer = setTimeout(fn, ms);
+    if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
+    this.#subs.push(() => clearTimeout(timer));
   }
 
   /** Alias of {@link Manager.open}. */
@@ -321,7 +325,7 @@ export class Manager extends Emitter<ManagerEvents> {
       this.randomizationFactor(),
     );
     this.#reconnecting = true;
-    const timer = setTimeout(() => {
+    this.#timer(() => {
       if (this.#skipReconnect) return;
       this.emitReserved("reconnect_attempt", this.#backoff.attempts);
       if (this.#skipReconnect) return;
@@ -338,7 +342,5 @@ export class Manager extends Emitter<ManagerEvents> {
         }
       });
     }, delay);
-    if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-    this.#subs.push(() => clearTimeout(timer));
   }
 }

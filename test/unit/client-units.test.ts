@@ -26,11 +26,14 @@ test("parses the namespace and origin from io() URLs", () => {
     nsp: "/admin",
     query: "x=1",
   });
-  assert.deepEqual(parseUrl("wss://example.com"), {
-    origin: "https://example.com:443",
+  assert.deepEqual(parseUrl("wss://example.com:443"), {
+    origin: "https://example.com",
     nsp: "/",
     query: "",
   });
+  assert.equal(parseUrl("ws://example.com:80/a").origin, parseUrl("http://example.com").origin);
+  assert.equal(parseUrl("//example.com/chat").origin, "https://example.com");
+  assert.equal(parseUrl(undefined).nsp, "/");
   assert.equal(parseUrl("localhost:3000").origin, "https://localhost:3000");
   assert.equal(parseUrl("http://[::1]:8080/").origin, "http://[::1]:8080");
 });
