@@ -146,6 +146,22 @@ export class PollingPeer {
     });
   }
 
+  /**
+   * Ends the session: POSTs `1`, then GETs until the server answers 400 or delivers `1` (a
+   * session the server is already closing hands over what it still holds first).
+   */
+  async end(): Promise<void> {
+    const res = await this.post("1");
+    assert.ok([200, 400].includes(res.status), `close POST: ${res.status}`);
+    for (let i = 0; ; i++) {
+      assert.ok(i < 5, "session never finished closing");
+      const got = await this.get();
+      if (got.status === 400) return;
+      assert.equal(got.status, 200);
+      if (got.text.split("\x1e").includes("1")) return;
+    }
+  }
+
   /** One GET (held by the server until it has something to send). */
   get(): Promise<HttpReply> {
     return http(this.port, "GET", `${EIO}&transport=polling&sid=${this.sid}`);
@@ -156,6 +172,8 @@ export class PollingPeer {
 export class WsPeer {
   readonly ws: WebSocket;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** True once the WebSocket is open; false if it closed (or was refused) first. */
+  readonly ready: Promise<boolean>;
   #queue: (string | Buffer)[] = [];
   #waiters: ((m: string | Buffer | undefined) => void)[] = [];
   #isClosed = false;
@@ -163,6 +181,10 @@ export class WsPeer {
   constructor(port: number, query = "") {
     this.ws = new WebSocket(`ws://127.0.0.1:${port}${EIO}&transport=websocket${query}`);
     this.ws.on("error", () => {});
+    this.ready = new Promise((resolve) => {
+      this.ws.once("open", () => resolve(true));
+      this.ws.once("close", () => resolve(false));
+    });
     this.ws.on("message", (data: Buffer, isBinary: boolean) => {
       const m = isBinary ? data : data.toString();
       if (m === "2") {
