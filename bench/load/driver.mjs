@@ -319,7 +319,8 @@ export const plans = {
     memorySteps: [1000, 5000, 10000, 15000],
     connRateMs: 4000,
     polling: 100,
-    pollingEmits: 300,
+    // Long enough that the steady state, not the first round trips, sets the rate.
+    pollingEmits: 2000,
     binaryMs: 4000,
   },
 };

@@ -18,6 +18,10 @@ import { ServerPreparedPacket } from "./prepared.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 
+/** Engine write options, shared so that sending allocates none. */
+const COMPRESS = Object.freeze({ compress: true });
+const NO_COMPRESS = Object.freeze({ compress: false });
+
 // biome-ignore lint/suspicious/noExplicitAny: the client multiplexes sockets of any event typing
 type AnySocket = Socket<any, any, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: the client serves a server of any event typing
@@ -181,7 +185,7 @@ export class Client implements SessionSink {
   _packet(packet: Packet, flags: BroadcastFlags): void {
     if (this.conn.readyState !== "open") return;
     if (flags.volatile && !this.conn.transport.writable) return;
-    const opts = { compress: flags.compress !== false };
+    const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
     for (const chunk of this.server.encoder.encode(packet)) this.conn.write(chunk, opts);
   }
 
@@ -193,7 +197,7 @@ export class Client implements SessionSink {
       this._packet(prepared.packet, flags);
       return;
     }
-    const opts = { compress: flags.compress !== false };
+    const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
     for (const p of prepared.wire) this.conn.sendPreEncoded(p, opts);
   }
 

@@ -18,6 +18,12 @@ export class EngineWebSocket extends WebSocket {
 
 type WebSocketState = "open" | "closed";
 
+/** `ws.send` options, shared so that the send path allocates none. */
+const TEXT = { compress: true, binary: false } as const;
+const TEXT_PLAIN = { compress: false, binary: false } as const;
+const BINARY = { compress: true, binary: true } as const;
+const BINARY_PLAIN = { compress: false, binary: true } as const;
+
 function toBuffer(data: WsRawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -104,13 +110,14 @@ export class WebSocketTransport implements ServerTransport {
     if (!this.writable) return;
     this.#writing = true;
     const ws = this.#ws;
-    const opts = { compress };
+    const text = compress ? TEXT : TEXT_PLAIN;
+    const binary = compress ? BINARY : BINARY_PLAIN;
     // Cork so that a batch of small frames leaves in as few TCP writes as possible.
     this.#raw.cork();
     const last = packets.length - 1;
     for (let i = 0; i <= last; i++) {
       const frame = (packets[i] as OutboundPacket).frame;
-      const o = typeof frame === "string" ? opts : { compress, binary: true };
+      const o = typeof frame === "string" ? text : binary;
       if (i === last) ws.send(frame, o, (err) => this.#afterSend(err));
       else ws.send(frame, o);
     }
