@@ -52,7 +52,10 @@ if (wants("micro")) {
 if (wants("load")) {
   const rows = await runLoad({ quick });
   const keys = [...new Set(rows.map((r) => `${r.scenario}\u0000${r.metric}`))];
-  out.push("### Load (median of repetitions; ratio = Tether / socket.io)\n");
+  const reps = Math.max(...rows.map((r) => r.rep));
+  out.push(
+    `### Load (median of ${reps} repetition${reps === 1 ? "" : "s"}; ratio = Tether / socket.io)\n`,
+  );
   out.push(
     "| scenario | metric | tether | socket.io | raw ws | ratio | spread (tether min–max) |",
     "|---|---|---:|---:|---:|---:|---|",
