@@ -48,15 +48,16 @@ export function attachToServer(
       engine.handleUpgrade(req, socket, head);
       return;
     }
+    // Node drops its own error listener when it hands a socket to `upgrade` listeners: without
+    // this, a reset before anyone answers is an unhandled 'error' that kills the process
+    // (the class of CVE-2022-41940).
+    socket.on("error", noop);
     if (!destroyUpgrade) return;
     // Listening to `upgrade` disables Node's default of destroying unanswered upgrades, so an
     // upgrade nobody else answers is ended here.
     const timer = setTimeout(() => {
       const written = "bytesWritten" in socket ? Number(socket.bytesWritten) : 0;
-      if (socket.writable && written <= 0) {
-        socket.on("error", noop);
-        socket.end();
-      }
+      if (socket.writable && written <= 0) socket.end();
     }, destroyUpgradeTimeout);
     timer.unref();
   });
