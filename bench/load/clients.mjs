@@ -12,7 +12,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
  */
 const WS_OPTS = { perMessageDeflate: false, generateMask: (mask) => mask.fill(0) };
 
-function request(method, url, body) {
+/** One HTTP request; `track(req)` gets the ClientRequest (so that a pending poll can be aborted). */
+function request(method, url, body, track) {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -31,6 +32,7 @@ function request(method, url, body) {
       },
     );
     req.on("error", reject);
+    track?.(req);
     req.end(body);
   });
 }
@@ -115,7 +117,11 @@ export class LoadClient {
   async pollLoop() {
     while (!this.closed) {
       try {
-        this.handlePayload(await request("GET", `http://${this.base("polling")}`));
+        this.handlePayload(
+          await request("GET", `http://${this.base("polling")}`, undefined, (req) => {
+            this.pendingPoll = req;
+          }),
+        );
       } catch {
         return;
       }
@@ -222,7 +228,13 @@ export class LoadClient {
   close() {
     this.closed = true;
     if (this.ws) this.ws.terminate();
-    else request("POST", `http://${this.base("polling")}`, "1").catch(() => {});
+    else if (this.pendingPoll) {
+      // Aborting the pending GET closes the session at once ("poll connection closed
+      // prematurely") without opening a connection per client for a `1` POST, which at 15k
+      // clients would exhaust file descriptors.
+      this.pendingPoll.destroy();
+      this.pendingPoll = null;
+    } else request("POST", `http://${this.base("polling")}`, "1").catch(() => {});
   }
 }
 

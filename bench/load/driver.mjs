@@ -133,7 +133,7 @@ async function openAndWait(server, gen, port, mode, n, total) {
 
 async function closeAndWait(server, gen) {
   await gen.call("closeAll");
-  await waitSockets(server, 0);
+  await waitSockets(server, 0, 120_000);
 }
 
 /** Runs every scenario against one implementation; returns { scenario → metrics }. */
@@ -288,6 +288,9 @@ async function runImpl(impl, plan, log) {
       await closeAndWait(server, gen);
       log(`${impl}: binary done`);
     }
+  } catch (err) {
+    // A failed phase ends this implementation's run; rows measured so far are kept.
+    log(`${impl}: stopped: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     server.stop();
     gen.stop();
