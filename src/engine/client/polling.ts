@@ -6,7 +6,7 @@
 import { decodePayload, encodePayload } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
 import { buildUrl, type ResolvedOptions } from "./options.js";
-import type { CookieStore, HttpResponse } from "./platform.js";
+import type { CookieStore } from "./platform.js";
 import { platform } from "./platform.node.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
 
@@ -47,22 +47,12 @@ export class PollingTransport implements ClientTransport {
 
   send(packets: readonly EnginePacket[]): void {
     this.#posting = true;
-    this.#request("POST", encodePayload(packets)).then(
-      (res) => {
-        this.#posting = false;
-        if (this.#state === "closed") return;
-        if (res.status !== 200) {
-          this.handler.onError(new TransportError("xhr post error", res.status, res));
-          return;
-        }
-        this.handler.onDrain();
-        this.#checkPaused();
-      },
-      (err: unknown) => {
-        this.#posting = false;
-        this.#fail("xhr post error", err);
-      },
-    );
+    this.#request(encodePayload(packets)).then((body) => {
+      this.#posting = false;
+      if (body === undefined) return;
+      this.handler.onDrain();
+      this.#checkPaused();
+    });
   }
 
   pause(onPaused: () => void): void {
@@ -74,14 +64,11 @@ export class PollingTransport implements ClientTransport {
 
   close(): void {
     if (this.#state === "closed") return;
-    if (this.sid === undefined) {
-      this.destroy();
-      return;
-    }
-    // Tell the server; the pending GET is then answered, after which nothing is left open.
-    const done = () => this.destroy();
-    this.#request("POST", "1").then(done, done);
-    this.#state = "closed";
+    if (this.sid !== undefined) {
+      // Tell the server; the pending GET is then answered, after which nothing is left open.
+      this.#request("1").then(() => this.destroy());
+      this.#state = "closed";
+    } else this.destroy();
   }
 
   destroy(): void {
@@ -93,21 +80,10 @@ export class PollingTransport implements ClientTransport {
   #poll(): void {
     if (this.#getting || this.#state !== "open") return;
     this.#getting = true;
-    this.#request("GET").then(
-      (res) => {
-        this.#getting = false;
-        if (this.#state === "closed") return;
-        if (res.status !== 200) {
-          this.handler.onError(new TransportError("xhr poll error", res.status, res));
-          return;
-        }
-        this.#onPayload(res.body);
-      },
-      (err: unknown) => {
-        this.#getting = false;
-        this.#fail("xhr poll error", err);
-      },
-    );
+    this.#request().then((body) => {
+      this.#getting = false;
+      if (body !== undefined) this.#onPayload(body);
+    });
   }
 
   #onPayload(body: string): void {
@@ -138,21 +114,31 @@ export class PollingTransport implements ClientTransport {
     cb?.();
   }
 
-  #fail(reason: string, err: unknown): void {
-    if (this.#state === "closed") return;
-    this.handler.onError(new TransportError(reason, err));
-  }
-
-  #request(method: "GET" | "POST", body?: string): Promise<HttpResponse> {
+  /**
+   * A GET (no body) or POST; resolves with the response body, or with undefined once closed or
+   * after reporting `xhr poll error` / `xhr post error` (never rejects).
+   */
+  async #request(body?: string): Promise<string | undefined> {
     const { opts, jar } = this.ctx;
-    return platform.request({
-      method,
-      url: buildUrl(opts, "polling", this.sid),
-      body,
-      signal: this.#abort.signal,
-      opts,
-      jar,
-    });
+    const reason = body === undefined ? "xhr poll error" : "xhr post error";
+    let error: TransportError;
+    try {
+      const res = await platform.request({
+        method: body === undefined ? "GET" : "POST",
+        url: buildUrl(opts, "polling", this.sid),
+        body,
+        signal: this.#abort.signal,
+        opts,
+        jar,
+      });
+      if (this.#state === "closed") return undefined;
+      if (res.status === 200) return res.body;
+      error = new TransportError(reason, res.status, res);
+    } catch (err) {
+      error = new TransportError(reason, err);
+    }
+    if (this.#state !== "closed") this.handler.onError(error);
+    return undefined;
   }
 }
 
