@@ -11,7 +11,7 @@
  * there. Packets queued meanwhile stay in the buffer, so nothing is lost or reordered.
  */
 
-import { type SendableData, toRawData, utf8Length } from "../../parser/engine/index.js";
+import { type SendableData, toRawData } from "../../parser/engine/index.js";
 import type { EnginePacket, HandshakeData, RawData, TransportName } from "../../protocol/engine.js";
 import { Emitter } from "../../shared/emitter.js";
 import { type EngineClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -70,11 +70,14 @@ function parseHandshake(data: RawData | undefined): HandshakeData | undefined {
   return undefined;
 }
 
+const utf8 = new TextEncoder();
+
 /** Bytes a packet takes in a polling payload (binary travels as `b` + base64). */
-function pollingSize(p: EnginePacket): number {
-  const d = p.data;
-  if (d === undefined) return 1;
-  return typeof d === "string" ? 1 + utf8Length(d) : 1 + Math.ceil(d.byteLength / 3) * 4;
+function pollingSize({ data }: EnginePacket): number {
+  return (
+    1 +
+    (typeof data === "object" ? Math.ceil(data.byteLength / 3) * 4 : utf8.encode(data ?? "").length)
+  );
 }
 
 /**

@@ -3,8 +3,8 @@
  * message bytes). Native `WebSocket` in browsers, `ws` in Node (see `platform.node.ts`).
  */
 
-import { decodePacket, encodePacket } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
+import { decodeFrame, encodeFrame } from "./codec.js";
 import { buildUrl } from "./options.js";
 import type { WebSocketLike } from "./platform.js";
 import { platform } from "./platform.node.js";
@@ -71,19 +71,16 @@ export class WebSocketTransport implements ClientTransport {
     if (typeof data === "string" || data instanceof Uint8Array) raw = data;
     else if (data instanceof ArrayBuffer) raw = new Uint8Array(data);
     else return;
-    const decoded = decodePacket(raw);
-    if (!decoded.ok) {
-      this.handler.onError(new TransportError("parse error", decoded.error));
-      return;
-    }
-    this.handler.onPacket(decoded.value);
+    const packet = decodeFrame(raw);
+    if (packet) this.handler.onPacket(packet);
+    else this.handler.onError(new TransportError("parse error"));
   }
 
   send(packets: readonly EnginePacket[]): void {
     const ws = this.#ws;
     if (ws === undefined || this.#state !== "open") return;
     this.#sending = true;
-    for (const p of packets) ws.send(encodePacket(p));
+    for (const p of packets) ws.send(encodeFrame(p));
     // Report the drain asynchronously, like the network would, so callers never re-enter.
     queueMicrotask(() => {
       this.#sending = false;
