@@ -51,6 +51,9 @@ const INTERNAL_PROPS = [
   "duration",
   "base",
   "jitter",
+  "args",
+  "flags",
+  "request",
 ];
 
 export default async function clientBundles(root) {

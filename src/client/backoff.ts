@@ -7,11 +7,15 @@ export class Backoff {
   /** Attempts made since the last reset. */
   attempts = 0;
 
-  constructor(private readonly random: () => number = Math.random) {}
+  readonly #random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
 
   /** Delay before the next attempt, in ms; counts the attempt. */
   duration(base: number, max: number, jitter: number): number {
     const exp = Math.min(max, base * 2 ** this.attempts++);
-    return Math.max(0, Math.min(max, Math.floor(exp + exp * jitter * (this.random() * 2 - 1))));
+    return Math.max(0, Math.min(max, Math.floor(exp + exp * jitter * (this.#random() * 2 - 1))));
   }
 }

@@ -26,12 +26,11 @@ function setCookiesOf(res: IncomingMessage): string[] {
 
 /** `extraHeaders` (lower-cased) plus the jar's `Cookie`. */
 function headersOf(
-  opts: ResolvedOptions,
-  transport: "polling" | "websocket",
+  extra: Record<string, string>,
   jar: CookieStore | undefined,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(buildHeaders(opts, transport))) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(extra)) out[k.toLowerCase()] = v;
   const cookie = jar?.header();
   if (cookie !== undefined) out.cookie = cookie;
   return out;
@@ -56,11 +55,12 @@ function nodeOptionsOf(opts: ResolvedOptions): Record<string, unknown> {
   return out;
 }
 
-function nodeRequest({ method, url, body, signal, opts, jar }: HttpRequest): Promise<HttpResponse> {
+function nodeRequest(req: HttpRequest): Promise<HttpResponse> {
+  const { method, url, body, signal, opts, jar } = req;
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const headers = headersOf(opts, "polling", jar);
+    const headers = headersOf(req.headers, jar);
     if (body !== undefined) {
       headers["content-type"] = "text/plain;charset=UTF-8";
       headers["content-length"] = String(Buffer.byteLength(body));
@@ -88,7 +88,7 @@ function nodeWebSocket(
   const protocols = opts.protocols === undefined ? [] : opts.protocols;
   const ws = new NodeWebSocket(url, protocols, {
     ...nodeOptionsOf(opts),
-    headers: headersOf(opts, "websocket", jar),
+    headers: headersOf(buildHeaders(opts, "websocket"), jar),
   });
   ws.binaryType = "nodebuffer";
   ws.on("upgrade", (res) => {

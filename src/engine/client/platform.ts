@@ -4,11 +4,12 @@
  * browser bundle maps that file back to this one, so Node-only code (`node:http`, `ws`, TLS
  * options, cookies, `unref`) never reaches a page.
  */
-import { buildHeaders, type ResolvedOptions } from "./options.js";
+import type { ResolvedOptions } from "./options.js";
 
 /**
  * True in the Node implementation. A constant, so the bundler drops Node-only branches
- * (`if (isNode) …`) from the browser build.
+ * (`if (isNode) …`) from the browser build — esbuild inlines it only while this module has no
+ * runtime imports (type imports are fine).
  */
 export const isNode = false;
 
@@ -18,7 +19,9 @@ export interface HttpRequest {
   readonly url: string;
   readonly body?: string | undefined;
   readonly signal: AbortSignal;
-  /** The connection's options: headers, credentials, and (Node) TLS options and `autoUnref`. */
+  /** `extraHeaders` for polling (Node adds the jar's `Cookie`). */
+  readonly headers: Record<string, string>;
+  /** The connection's options: credentials, and (Node) TLS options and `autoUnref`. */
   readonly opts: ResolvedOptions;
   /** Node: the connection's cookie jar (`withCredentials`). */
   readonly jar?: CookieStore | undefined;
@@ -55,7 +58,7 @@ export interface Platform {
     jar: CookieStore | undefined,
   ): WebSocketLike | undefined;
   /** A cookie store for `withCredentials` (Node only; browsers keep cookies themselves). */
-  createCookieJar(): CookieStore | undefined;
+  createCookieJar?(): CookieStore;
 }
 
 /** Keeps cookies between requests of one client. */
@@ -66,12 +69,12 @@ export interface CookieStore {
 
 /** Browser platform: `fetch` + native `WebSocket`. */
 export const platform: Platform = {
-  async request({ method, url, body, signal, opts }) {
+  async request({ method, url, body, signal, headers, opts }) {
     const res = await fetch(url, {
       method,
       body: body ?? null,
       signal,
-      headers: buildHeaders(opts, "polling"),
+      headers,
       credentials:
         (opts.transportOptions?.polling?.withCredentials ?? opts.withCredentials)
           ? "include"
@@ -88,5 +91,4 @@ export const platform: Platform = {
     ws.binaryType = "arraybuffer";
     return ws;
   },
-  createCookieJar: () => undefined,
 };

@@ -5,7 +5,7 @@
 
 import type { EnginePacket } from "../../protocol/engine.js";
 import { decodeRecords, encodeRecords } from "./codec.js";
-import { buildUrl, type ResolvedOptions } from "./options.js";
+import { buildHeaders, buildUrl, type ResolvedOptions } from "./options.js";
 import type { CookieStore } from "./platform.js";
 import { platform } from "./platform.node.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
@@ -128,6 +128,7 @@ export class PollingTransport implements ClientTransport {
         url: buildUrl(opts, "polling", this.sid),
         body,
         signal: this.#abort.signal,
+        headers: buildHeaders(opts, "polling"),
         opts,
         jar,
       });

@@ -105,7 +105,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   #maxPayload = 0;
   #pingDeadline = 0;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
-  #unlisten: (() => void) | undefined;
+  #pageListeners: AbortController | undefined;
 
   constructor(uri?: string | EngineClientOptions, opts: EngineClientOptions = {}) {
     super();
@@ -114,7 +114,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       uri = undefined;
     }
     this.opts = resolveOptions(uri, opts);
-    this.#jar = isNode && this.opts.withCredentials ? platform.createCookieJar() : undefined;
+    this.#jar = isNode && this.opts.withCredentials ? platform.createCookieJar?.() : undefined;
     this.#listenToPage();
     this.#open();
   }
@@ -387,22 +387,27 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
 
   #listenToPage(): void {
     const page = globalThis as {
-      addEventListener?: (e: string, f: () => void, o?: boolean) => void;
-      removeEventListener?: (e: string, f: () => void, o?: boolean) => void;
+      addEventListener?: (e: string, f: () => void, o: { signal: AbortSignal }) => void;
     };
     if (isNode || typeof page.addEventListener !== "function") return;
-    const onUnload = () => {
-      this.transport?.close();
-      this.transport?.destroy();
-    };
-    const onOffline = () =>
-      this.#onClose("transport close", { description: "network connection lost" });
-    if (this.opts.closeOnBeforeunload) page.addEventListener("beforeunload", onUnload, false);
-    page.addEventListener("offline", onOffline, false);
-    this.#unlisten = () => {
-      page.removeEventListener?.("beforeunload", onUnload, false);
-      page.removeEventListener?.("offline", onOffline, false);
-    };
+    // One signal removes both listeners on close.
+    const ac = new AbortController();
+    const o = { signal: ac.signal };
+    if (this.opts.closeOnBeforeunload)
+      page.addEventListener(
+        "beforeunload",
+        () => {
+          this.transport?.close();
+          this.transport?.destroy();
+        },
+        o,
+      );
+    page.addEventListener(
+      "offline",
+      () => this.#onClose("transport close", { description: "network connection lost" }),
+      o,
+    );
+    this.#pageListeners = ac;
   }
 
   #onClose(reason: ClientCloseReason, description?: unknown): void {
@@ -412,8 +417,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     this.#pingDeadline = 0;
     this.#probe?.destroy();
     this.#probe = undefined;
-    this.#unlisten?.();
-    this.#unlisten = undefined;
+    this.#pageListeners?.abort();
     const t = this.transport;
     if (t) {
       t.handler = noopHandler;
