@@ -8,6 +8,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runLoad } from "./load/driver.mjs";
+import { loadTable } from "./load/summary.mjs";
 import { run as runScale } from "./scale/redis.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,41 +51,9 @@ if (wants("micro")) {
 }
 
 if (wants("load")) {
-  const rows = await runLoad({ quick });
-  const keys = [...new Set(rows.map((r) => `${r.scenario}\u0000${r.metric}`))];
-  const reps = Math.max(...rows.map((r) => r.rep));
-  out.push(
-    `### Load (median of ${reps} repetition${reps === 1 ? "" : "s"}; ratio = Tether / socket.io)\n`,
-  );
-  out.push(
-    "| scenario | metric | tether | socket.io | raw ws | ratio | spread (tether min–max) |",
-    "|---|---|---:|---:|---:|---:|---|",
-  );
-  for (const k of keys) {
-    const [scenario, metric] = k.split("\u0000");
-    const pick = (impl) =>
-      rows
-        .filter((r) => r.impl === impl && r.scenario === scenario && r.metric === metric)
-        .map((r) => r.value);
-    const t = pick("tether");
-    const s = pick("socketio");
-    const w = pick("ws");
-    const mt = t.length ? median(t) : undefined;
-    const ms = s.length ? median(s) : undefined;
-    const ratio = mt !== undefined && ms ? `${(mt / ms).toFixed(2)}×` : "–";
-    const spread = t.length ? `${fmt(Math.min(...t))}–${fmt(Math.max(...t))}` : "–";
-    const flags = rows.some(
-      (r) => r.scenario === scenario && (r.generatorBound || r.complete === false),
-    )
-      ? " ⚠"
-      : "";
-    out.push(
-      `| ${scenario}${flags} | ${metric} | ${fmt(mt)} | ${fmt(ms)} | ${fmt(w.length ? median(w) : undefined)} | ${ratio} | ${spread} |`,
-    );
-  }
-  out.push(
-    "\n⚠ = a run where the generator, not the server, was the bottleneck or deliveries were incomplete.",
-  );
+  const reps = Number(process.argv.find((a) => a.startsWith("--reps="))?.slice(7)) || undefined;
+  const rows = await runLoad({ quick, reps });
+  out.push(...loadTable(rows));
 }
 
 if (wants("scale")) {
