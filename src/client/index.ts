@@ -26,19 +26,14 @@ export function io<L extends EventsMap = DefaultEventsMap, E extends EventsMap =
     uri = undefined;
   }
   const o = opts ?? {};
-  const parsed = parseUrl(uri);
-  const source = parsed.query ? `${parsed.origin}?${parsed.query}` : parsed.origin;
-  const id = parsed.origin + (o.path ?? "/socket.io");
+  const { origin, nsp, query } = parseUrl(uri);
+  const id = origin + (o.path ?? "/socket.io");
   const cached = cache.get(id);
-  const newConnection =
-    o.forceNew === true || o.multiplex === false || cached?.nsps.has(parsed.nsp) === true;
-  let manager: Manager;
-  if (newConnection) manager = new Manager(source, o);
-  else {
-    manager = cached ?? new Manager(source, o);
-    cache.set(id, manager);
-  }
-  return manager.socket(parsed.nsp, o) as unknown as Socket<L, E>;
+  // A namespace already open on the cached Manager gets a new connection, as upstream.
+  const shared = !(o.forceNew || o.multiplex === false || cached?.nsps.has(nsp));
+  const manager = (shared && cached) || new Manager(query ? `${origin}?${query}` : origin, o);
+  if (shared) cache.set(id, manager);
+  return manager.socket(nsp, o) as unknown as Socket<L, E>;
 }
 
 /** Socket.IO protocol revision. */

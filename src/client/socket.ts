@@ -49,7 +49,6 @@ interface Flags {
   fromQueue?: boolean;
 }
 interface QueuedPacket {
-  id: number;
   tryCount: number;
   pending: boolean;
   args: unknown[];
@@ -128,7 +127,6 @@ export class Socket<
   readonly #acks = new Map<number, { fn: AckFn; withError: boolean }>();
   #flags: Flags = {};
   #queue: QueuedPacket[] = [];
-  #queueSeq = 0;
   #pid: string | undefined;
   #lastOffset: string | undefined;
   #any: AnyListener[] = [];
@@ -356,7 +354,6 @@ export class Socket<
     const last = args[args.length - 1];
     const ack = typeof last === "function" ? (args.pop() as AckFn) : undefined;
     const packet: QueuedPacket = {
-      id: this.#queueSeq++,
       tryCount: 0,
       pending: false,
       args,

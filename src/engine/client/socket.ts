@@ -167,8 +167,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
    * measured by the clock so throttled timers (background tabs, sleeping laptops) cannot hide it.
    */
   hasPingExpired(): boolean {
-    if (this.#pingDeadline === 0) return false;
-    const expired = Date.now() > this.#pingDeadline;
+    const expired = this.#pingDeadline > 0 && Date.now() > this.#pingDeadline;
     if (expired) {
       this.#pingDeadline = 0;
       queueMicrotask(() => this.#onClose("ping timeout"));
@@ -247,9 +246,6 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
         if (p.data === undefined) return;
         this.emitReserved("data", p.data);
         this.emitReserved("message", p.data);
-        return;
-      default:
-        return;
     }
   }
 
@@ -291,7 +287,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
 
   #sendPacket(type: EnginePacket["type"], data?: RawData, callback?: () => void): void {
     if (this.#state === "closing" || this.#state === "closed") return;
-    const packet: EnginePacket = data === undefined ? { type } : { type, data };
+    const packet: EnginePacket = { type, data };
     this.#writeBuffer.push(packet);
     this.emitReserved("packetCreate", packet);
     if (callback) this.once("flush", callback);
@@ -300,9 +296,9 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
 
   #flush(): void {
     const t = this.transport;
-    if (this.#state === "closed" || this.#state === "upgrading" || this.#state === "opening")
-      return;
-    if (!t?.writable || this.#writeBuffer.length === 0 || this.#inFlight > 0) return;
+    const s = this.#state;
+    if ((s !== "open" && s !== "closing") || !t?.writable || !this.#writeBuffer.length) return;
+    if (this.#inFlight > 0) return;
     const packets = this.#writablePackets(t);
     this.#inFlight = packets.length;
     t.send(packets);
@@ -312,13 +308,14 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   /** Polling: as many packets as fit in the server's maxPayload (always at least one). */
   #writablePackets(t: ClientTransport): EnginePacket[] {
     const buf = this.#writeBuffer;
-    if (t.name !== "polling" || this.#maxPayload <= 0) return buf.slice();
-    let size = 0;
-    for (let i = 0; i < buf.length; i++) {
-      size += pollingSize(buf[i] as EnginePacket) + (i > 0 ? 1 : 0);
-      if (i > 0 && size > this.#maxPayload) return buf.slice(0, i);
-    }
-    return buf.slice();
+    let n = buf.length;
+    if (t.name === "polling" && this.#maxPayload > 0)
+      for (let i = 0, size = -1; i < n; i++) {
+        // Each packet after the first also costs its separator.
+        size += pollingSize(buf[i] as EnginePacket) + 1;
+        if (i > 0 && size > this.#maxPayload) n = i;
+      }
+    return buf.slice(0, n);
   }
 
   #onDrain(): void {
