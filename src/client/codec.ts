@@ -28,9 +28,10 @@ import { TetherError } from "../shared/errors.js";
 /** `<type>[<attachments>-][<nsp>,][<ack id>][<JSON>]`; runs of digits longer than 16 fail. */
 const HEADER = /^([0-6])(?:(\d{1,16})-)?(?:(\/[^,]*),?)?(\d{0,16})([\s\S]*)$/;
 
-const fail = (code: string, message: string): DecodeResult => ({
+/** A rejected chunk; the code (from the shared catalog) says why. */
+const fail = (code: string): DecodeResult => ({
   ok: false,
-  error: new TetherError(code, message),
+  error: new TetherError(code, "invalid packet"),
 });
 
 /** Encodes a packet as one text message plus its binary attachments (placeholder order). */
@@ -72,10 +73,9 @@ class ClientDecoder implements Decoder {
   add(chunk: string | Uint8Array): DecodeResult {
     const state = this.#state;
     const p = this.#pending;
-    if (state === "destroyed") return fail(SocketErrorCodes.DECODER_DESTROYED, "decoder destroyed");
+    if (state === "destroyed") return fail(SocketErrorCodes.DECODER_DESTROYED);
     if (typeof chunk !== "string") {
-      if (state !== "binary" || !p)
-        return fail(SocketErrorCodes.UNEXPECTED_BINARY, "unexpected binary");
+      if (state !== "binary" || !p) return fail(SocketErrorCodes.UNEXPECTED_BINARY);
       this.#buffers.push(chunk);
       return this.#buffers.length < (p.attachments ?? 0)
         ? { ok: true, packet: undefined }
@@ -83,10 +83,10 @@ class ClientDecoder implements Decoder {
     }
     if (state === "binary") {
       this.#reset("idle");
-      return fail(SocketErrorCodes.UNEXPECTED_TEXT, "unexpected text");
+      return fail(SocketErrorCodes.UNEXPECTED_TEXT);
     }
     const m = HEADER.exec(chunk);
-    if (!m) return fail(SocketErrorCodes.UNKNOWN_PACKET_TYPE, "unknown packet type");
+    if (!m) return fail(SocketErrorCodes.UNKNOWN_PACKET_TYPE);
     const type = Number(m[1]) as PacketTypeValue;
     const count = m[2] === undefined ? undefined : Number(m[2]);
     const id = m[4] ? Number(m[4]) : undefined;
@@ -94,7 +94,7 @@ class ClientDecoder implements Decoder {
     try {
       if (m[5]) data = JSON.parse(m[5]);
     } catch {
-      return fail(SocketErrorCodes.INVALID_JSON, "invalid payload JSON");
+      return fail(SocketErrorCodes.INVALID_JSON);
     }
     const binary = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
     const ack = type === PacketType.ACK || type === PacketType.BINARY_ACK;
@@ -104,7 +104,7 @@ class ClientDecoder implements Decoder {
       (id === undefined ? ack : !isAckId(id)) ||
       !isPayloadValid(type, data)
     )
-      return fail(SocketErrorCodes.INVALID_PAYLOAD, "invalid packet");
+      return fail(SocketErrorCodes.INVALID_PAYLOAD);
     const packet: Packet = { type, nsp: m[3] ?? "/", data, id, attachments: count };
     if (!binary) return { ok: true, packet };
     if (!count) return this.#complete(packet);
@@ -122,7 +122,7 @@ class ClientDecoder implements Decoder {
       // A bad placeholder (TetherError) or input nested deep enough to exhaust the stack.
       return err instanceof TetherError
         ? { ok: false, error: err }
-        : fail(SocketErrorCodes.INVALID_PAYLOAD, "invalid packet");
+        : fail(SocketErrorCodes.INVALID_PAYLOAD);
     }
   }
 

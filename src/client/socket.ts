@@ -228,8 +228,8 @@ export class Socket<
     }
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data, id };
     const engine = this.io.engine;
-    const writable = engine?.transport?.writable === true && engine.readyState === "open";
-    if (flags.volatile && !writable) return this;
+    if (flags.volatile && !(engine?.readyState === "open" && engine.transport?.writable))
+      return this;
     if (this.connected && !engine?.hasPingExpired()) {
       this.#notifyOutgoing(packet);
       this.io._packet(packet);
@@ -325,8 +325,8 @@ export class Socket<
     if (next === "disconnected") this.id = undefined;
   }
 
+  /** `onAnyOutgoing` listeners see every EVENT packet (its data is `[event, ...args]`). */
   #notifyOutgoing(packet: Packet): void {
-    if (this.#anyOut.length === 0 || !Array.isArray(packet.data)) return;
     for (const l of this.#anyOut.slice()) l(...(packet.data as unknown[]));
   }
 

@@ -251,8 +251,9 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
 
   #onHandshake(data: RawData | undefined): void {
     const hs = parseHandshake(data);
-    const t = this.transport;
-    if (hs === undefined || t === undefined) {
+    // Packets only arrive through the transport in use.
+    const t = this.transport as ClientTransport;
+    if (hs === undefined) {
       this.#onError(new TransportError("parse error", "invalid handshake"));
       return;
     }
