@@ -56,6 +56,19 @@ const INTERNAL_PROPS = [
   "request",
 ];
 
+// A listed name that is also a built-in's property (`Math.random`, `Set#add`, …) would be renamed
+// on the built-in too: refuse to build rather than ship that.
+const BUILTINS = [globalThis, Math, JSON, Object, Number, Date, Promise, Function.prototype]
+  .concat(
+    [Array, Map, Set, Promise, Uint8Array, ArrayBuffer, Error, String, URL, URLSearchParams],
+    [AbortController, AbortSignal, EventTarget, Response, Request, Headers, TextEncoder],
+    [globalThis.WebSocket, globalThis.Blob].filter(Boolean),
+  )
+  .flatMap((o) => (typeof o === "function" && o.prototype ? [o, o.prototype] : [o]));
+for (const name of INTERNAL_PROPS) {
+  if (BUILTINS.some((o) => name in o)) throw new Error(`client bundles: cannot mangle "${name}"`);
+}
+
 export default async function clientBundles(root) {
   const out = join(root, "dist/bundles");
   mkdirSync(out, { recursive: true });
