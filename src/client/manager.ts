@@ -287,12 +287,8 @@ export class Manager extends Emitter<ManagerEvents> {
 
   #onData(data: string | Uint8Array): void {
     const r = this.#decoder?.add(data);
-    if (r === undefined) return;
-    if (!r.ok) {
-      this.#onClose("parse error", r.error);
-      return;
-    }
-    if (r.packet) this.emitReserved("packet", r.packet);
+    if (r?.ok === false) this.#onClose("parse error", r.error);
+    else if (r?.packet) this.emitReserved("packet", r.packet);
   }
 
   #cleanup(): void {

@@ -332,21 +332,21 @@ export class Socket<
 
   #registerAck(id: number, ack: AckFn, flags: Flags): void {
     const ms = flags.timeout ?? this.#opts.ackTimeout;
-    if (ms === undefined) {
-      this.#acks.set(id, { fn: ack, withError: flags.fromQueue === true });
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.#acks.delete(id);
-      this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
-      ack(new Error("operation has timed out"));
-    }, ms);
+    const timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.#acks.delete(id);
+            this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
+            ack(new Error("operation has timed out"));
+          }, ms);
     this.#acks.set(id, {
       fn: (...args) => {
         clearTimeout(timer);
         ack(...args);
       },
-      withError: true,
+      // With a timeout (or from the retry queue) the ack receives an error first.
+      withError: ms !== undefined || flags.fromQueue === true,
     });
   }
 
@@ -361,14 +361,10 @@ export class Socket<
     };
     args.push((err: unknown, ...response: unknown[]) => {
       if (packet !== this.#queue[0]) return;
-      if (err) {
-        if (packet.tryCount > (this.#opts.retries ?? 0)) {
-          this.#queue.shift();
-          ack?.(err);
-        }
-      } else {
+      // Acknowledged, or failed for the last time: done (an error comes without a response).
+      if (!err || packet.tryCount > (this.#opts.retries ?? 0)) {
         this.#queue.shift();
-        ack?.(null, ...response);
+        ack?.(err || null, ...response);
       }
       packet.pending = false;
       this.#drainQueue();
@@ -463,9 +459,10 @@ export class Socket<
   }
 
   #onAck(packet: Packet): void {
-    const id = packet.id;
-    const ack = id === undefined ? undefined : this.#acks.get(id);
-    if (id === undefined || !ack) return;
+    // ACK packets always carry an id (the decoder rejects them otherwise).
+    const id = packet.id as number;
+    const ack = this.#acks.get(id);
+    if (!ack) return;
     this.#acks.delete(id);
     const args = this.#args(packet.data);
     if (ack.withError) ack.fn(null, ...args);

@@ -190,21 +190,25 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   #open(): void {
-    const names = [...this.opts.transports];
-    if (this.opts.rememberUpgrade && priorWebsocketSuccess && names.includes("websocket")) {
-      names.splice(names.indexOf("websocket"), 1);
-      names.unshift("websocket");
-    }
-    this.#remaining = names;
-    const first = names[0];
-    if (first === undefined) {
+    let names = this.opts.transports;
+    if (this.opts.rememberUpgrade && priorWebsocketSuccess && names.includes("websocket"))
+      names = [...new Set(["websocket" as const, ...names])];
+    this.#remaining = [...names];
+    this.#start();
+  }
+
+  /** Opens the first of the remaining transports (`tryAllTransports` moves down the list). */
+  #start(): void {
+    const name = this.#remaining[0];
+    if (name === undefined) {
       queueMicrotask(() =>
         this.emitReserved("error", new TransportError("No transports available")),
       );
       return;
     }
-    this.#use(this.#createTransport(first));
-    this.transport?.open();
+    const t = this.#createTransport(name);
+    this.#use(t);
+    t.open();
   }
 
   #createTransport(name: TransportName): ClientTransport {
@@ -330,9 +334,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     priorWebsocketSuccess = false;
     if (this.opts.tryAllTransports && this.#state === "opening" && this.#remaining.length > 1) {
       this.#remaining.shift();
-      const next = this.#remaining[0] as TransportName;
-      this.#use(this.#createTransport(next));
-      this.transport?.open();
+      this.#start();
       return;
     }
     this.emitReserved("error", err);
@@ -347,10 +349,8 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       this.#probe = undefined;
       t.destroy();
       priorWebsocketSuccess = false;
-      if (this.#state === "upgrading") {
-        this.emitReserved("upgradeError", err);
-        this.#onClose("transport error", err);
-      } else this.emitReserved("upgradeError", err);
+      this.emitReserved("upgradeError", err);
+      if (this.#state === "upgrading") this.#onClose("transport error", err);
     };
     t.handler = {
       onOpen: () => t.send([{ type: "ping", data: "probe" }]),
