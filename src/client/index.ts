@@ -26,12 +26,12 @@ export function io<L extends EventsMap = DefaultEventsMap, E extends EventsMap =
     uri = undefined;
   }
   const o = opts ?? {};
-  const { origin, nsp, query } = parseUrl(uri);
+  const { origin, nsp, search } = parseUrl(uri);
   const id = origin + (o.path ?? "/socket.io");
   const cached = cache.get(id);
   // A namespace already open on the cached Manager gets a new connection, as upstream.
   const shared = !(o.forceNew || o.multiplex === false || cached?.nsps.has(nsp));
-  const manager = (shared && cached) || new Manager(query ? `${origin}?${query}` : origin, o);
+  const manager = (shared && cached) || new Manager(origin + search, o);
   if (shared) cache.set(id, manager);
   return manager.socket(nsp, o) as unknown as Socket<L, E>;
 }

@@ -12,8 +12,8 @@ export interface ParsedUrl {
   readonly origin: string;
   /** Namespace (`/` when the URL has no path). */
   readonly nsp: string;
-  /** Query string without `?` (may be empty). */
-  readonly query: string;
+  /** Query string with its `?` (empty when none). */
+  readonly search: string;
 }
 
 /** Parses `uri` relative to the page location (browsers) or `http://localhost` (Node). */
@@ -28,6 +28,6 @@ export function parseUrl(uri: string | undefined): ParsedUrl {
   return {
     origin: u.origin.replace(/^ws/, "http"),
     nsp: uri === undefined ? "/" : u.pathname || "/",
-    query: u.search.slice(1),
+    search: u.search,
   };
 }

@@ -24,12 +24,12 @@ test("parses the namespace and origin from io() URLs", () => {
   assert.deepEqual(parseUrl("http://localhost:3000/admin?x=1"), {
     origin: "http://localhost:3000",
     nsp: "/admin",
-    query: "x=1",
+    search: "?x=1",
   });
   assert.deepEqual(parseUrl("wss://example.com:443"), {
     origin: "https://example.com",
     nsp: "/",
-    query: "",
+    search: "",
   });
   assert.equal(parseUrl("ws://example.com:80/a").origin, parseUrl("http://example.com").origin);
   assert.equal(parseUrl("//example.com/chat").origin, "https://example.com");
