@@ -150,6 +150,8 @@ async function runImpl(impl, plan, log) {
 
     for (const n of plan.ack) {
       await openAndWait(server, gen, port, wsMode, n, n);
+      // Unmeasured warm-up: JIT-compile the hot path before timing tail latencies.
+      await gen.call("ack", { durationMs: 500, maxCount: 200_000, size: 16 });
       const m = await measured(server, gen, () =>
         gen.call("ack", { durationMs: plan.ackMs, maxCount: 2_000_000, size: 16 }),
       );
@@ -337,7 +339,10 @@ export async function runLoad({
   const plan = quick ? plans.quick : plans.full;
   const rows = [];
   for (let rep = 1; rep <= reps; rep++) {
-    for (const impl of impls) {
+    // Rotate the order each repetition: whoever runs first after a previous server's teardown
+    // (sockets in TIME_WAIT, a cold machine) should not always be the same server.
+    const order = impls.map((_, i) => impls[(i + rep - 1) % impls.length]);
+    for (const impl of order) {
       for (const r of await runImpl(impl, plan, log)) {
         const row = { ...r, rep };
         console.log(JSON.stringify(row));
