@@ -16,7 +16,13 @@ process.on("exit", () => {
 const GENERATOR_BOUND = 0.9;
 
 function start(script, args, core) {
-  const nodeArgs = ["--expose-gc", "--max-old-space-size=4096", join(here, script), ...args];
+  const nodeArgs = [
+    "--expose-gc",
+    "--max-old-space-size=4096",
+    ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+    join(here, script),
+    ...args,
+  ];
   const [cmd, argv] = hasTaskset
     ? ["taskset", ["-c", String(core), process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
@@ -68,7 +74,11 @@ function start(script, args, core) {
       child.send({ id, cmd, ...data });
     });
   const stop = () => {
-    child.kill("SIGKILL");
+    // With BENCH_NODE_ARGS (e.g. --cpu-prof) let the child exit by itself so it writes its profile.
+    if (process.env.BENCH_NODE_ARGS) {
+      child.send({ id: 0, cmd: "exit" });
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    } else child.kill("SIGKILL");
   };
   return { child, ready, call, stop, nextEvent };
 }
@@ -199,28 +209,6 @@ async function runImpl(impl, plan, log) {
       log(`${impl}: broadcast @${n} done`);
     }
 
-    for (const mode of impl === "ws" ? ["raw"] : plan.memoryModes) {
-      // Slope over the steps only (not from 0): one-time allocations of the first connections
-      // (lazily loaded code, grown maps) are not per-connection cost.
-      const points = [];
-      let open = 0;
-      for (const target of plan.memorySteps) {
-        await openAndWait(server, gen, port, mode, target - open, target);
-        open = target;
-        const m = await server.call("memory");
-        points.push([m.sockets, m.heapUsed, m.rss]);
-      }
-      const label = impl === "ws" ? "websocket" : mode;
-      add(`idle memory ${label}`, "heap bytes/conn", slope(points.map((p) => [p[0], p[1]])), {
-        better: "lower",
-      });
-      add(`idle memory ${label}`, "rss bytes/conn", slope(points.map((p) => [p[0], p[2]])), {
-        better: "lower",
-      });
-      await closeAndWait(server, gen);
-      log(`${impl}: memory ${label} done`);
-    }
-
     if (plan.connRateMs > 0) {
       const m = await measured(server, gen, () =>
         gen.call("connRate", { port, mode: wsMode, durationMs: plan.connRateMs, concurrency: 20 }),
@@ -289,6 +277,30 @@ async function runImpl(impl, plan, log) {
       });
       await closeAndWait(server, gen);
       log(`${impl}: binary done`);
+    }
+
+    // Memory last: its 10k–15k-connection rounds inflate both processes' heaps and slow every
+    // throughput phase that would follow them (measured: binary echo −40–60% after them).
+    for (const mode of impl === "ws" ? ["raw"] : plan.memoryModes) {
+      // Slope over the steps only (not from 0): one-time allocations of the first connections
+      // (lazily loaded code, grown maps) are not per-connection cost.
+      const points = [];
+      let open = 0;
+      for (const target of plan.memorySteps) {
+        await openAndWait(server, gen, port, mode, target - open, target);
+        open = target;
+        const m = await server.call("memory");
+        points.push([m.sockets, m.heapUsed, m.rss]);
+      }
+      const label = impl === "ws" ? "websocket" : mode;
+      add(`idle memory ${label}`, "heap bytes/conn", slope(points.map((p) => [p[0], p[1]])), {
+        better: "lower",
+      });
+      add(`idle memory ${label}`, "rss bytes/conn", slope(points.map((p) => [p[0], p[2]])), {
+        better: "lower",
+      });
+      await closeAndWait(server, gen);
+      log(`${impl}: memory ${label} done`);
     }
   } catch (err) {
     // A failed phase ends this implementation's run; rows measured so far are kept.
