@@ -14,7 +14,7 @@ import {
   type RawData,
   RECORD_SEPARATOR,
 } from "../../protocol/engine.js";
-import { decodeBase64, encodeBase64 } from "../../shared/base64.js";
+import { decodeBase64Fast, encodeBase64 } from "../../shared/base64.js";
 import { fail, ok, type Result, TetherError } from "../../shared/errors.js";
 
 /** Error codes raised by the engine codec. */
@@ -92,7 +92,7 @@ export function decodePacket(raw: RawData): Result<EnginePacket> {
   if (raw.length === 0) return parseError(EngineParseErrors.EMPTY, "empty packet");
   const head = raw[0] as string;
   if (head === "b") {
-    const bytes = decodeBase64(raw.slice(1));
+    const bytes = decodeBase64Fast(raw.slice(1));
     if (bytes === undefined) return parseError(EngineParseErrors.BAD_BASE64, "invalid base64 data");
     return ok({ type: "message", data: bytes });
   }
