@@ -251,14 +251,12 @@ export class Namespace<
   }
 
   /** Sends a `message` event to every socket. */
-  // biome-ignore lint/suspicious/noExplicitAny: untyped `send`, as upstream
-  send(...args: any[]): this {
+  send(...args: unknown[]): this {
     (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
     return this;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: untyped `write`, as upstream
-  write(...args: any[]): this {
+  write(...args: unknown[]): this {
     return this.send(...args);
   }
 

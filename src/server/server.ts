@@ -446,14 +446,12 @@ export class Server<
     return this.sockets.emitWithAck(ev, ...args);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: untyped `send`, as upstream
-  send(...args: any[]): this {
+  send(...args: unknown[]): this {
     this.sockets.send(...args);
     return this;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: untyped `write`, as upstream
-  write(...args: any[]): this {
+  write(...args: unknown[]): this {
     return this.send(...args);
   }
 
