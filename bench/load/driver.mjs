@@ -1,12 +1,11 @@
 // Side-by-side load driver: starts each server implementation in its own process (one at a time),
 // a load generator in another, pins them to different cores when `taskset` exists, runs the
 // scenarios of issue 6 and returns rows. Every phase is bounded in count and time; loopback only.
-import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startChild } from "../child.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 /** Children still running; killed by pid if the driver exits early. */
 const children = new Set();
 process.on("exit", () => {
@@ -16,71 +15,14 @@ process.on("exit", () => {
 const GENERATOR_BOUND = 0.9;
 
 function start(script, args, core) {
-  const nodeArgs = [
-    "--expose-gc",
-    "--max-old-space-size=4096",
-    ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-    join(here, script),
-    ...args,
-  ];
-  const [cmd, argv] = hasTaskset
-    ? ["taskset", ["-c", String(core), process.execPath, ...nodeArgs]]
-    : [process.execPath, nodeArgs];
-  const child = spawn(cmd, argv, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  let seq = 0;
-  const handlers = new Map();
-  const waiters = new Map();
-  child.on("message", (m) => {
-    if (m.event) {
-      waiters.get(m.event)?.(m);
-      waiters.delete(m.event);
-    } else handlers.get(m.id)?.(m);
+  const c = startChild(join(here, script), {
+    args,
+    core,
+    nodeArgs: ["--expose-gc", "--max-old-space-size=4096"],
   });
-  /** Resolves with the next unsolicited `event` message (rejects after `timeoutMs`). */
-  const nextEvent = (event, timeoutMs = 120_000) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(event);
-        reject(new Error(`${script}: no '${event}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      waiters.set(event, (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
-    });
-  const ready = new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${script} not ready after 30 s`)), 30_000);
-    child.once("message", (m) => {
-      clearTimeout(timer);
-      res(m);
-    });
-    child.once("exit", (code) => rej(new Error(`${script} exited early (${code})`)));
-  });
-  /** Sends a command; resolves with its reply. */
-  const call = (cmd, data = {}, timeoutMs = 120_000) =>
-    new Promise((resolve, reject) => {
-      const id = ++seq;
-      const timer = setTimeout(() => {
-        handlers.delete(id);
-        reject(new Error(`${script}: '${cmd}' timed out`));
-      }, timeoutMs);
-      handlers.set(id, (m) => {
-        clearTimeout(timer);
-        handlers.delete(id);
-        resolve(m);
-      });
-      child.send({ id, cmd, ...data });
-    });
-  const stop = () => {
-    // With BENCH_NODE_ARGS (e.g. --cpu-prof) let the child exit by itself so it writes its profile.
-    if (process.env.BENCH_NODE_ARGS) {
-      child.send({ id: 0, cmd: "exit" });
-      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-    } else child.kill("SIGKILL");
-  };
-  return { child, ready, call, stop, nextEvent };
+  children.add(c.child);
+  c.child.once("exit", () => children.delete(c.child));
+  return c;
 }
 
 function slope(points) {
@@ -306,8 +248,7 @@ async function runImpl(impl, plan, log) {
     // A failed phase ends this implementation's run; rows measured so far are kept.
     log(`${impl}: stopped: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
-    server.stop();
-    gen.stop();
+    await Promise.all([server.stop(), gen.stop()]);
   }
   return results;
 }

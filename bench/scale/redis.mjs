@@ -3,58 +3,16 @@
 // wire-protocol LoadClients) and a private redis-server run as separate processes on loopback.
 // Node A always emits; the clients sit on A (1 node), on B only (every delivery crosses Redis),
 // or half on each. Bounded: fixed counts, a timeout per measurement, every process killed at the end.
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startChild } from "../child.mjs";
 import { redisMissing, startRedis } from "./redis-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Starts an IPC-controlled child (`ready` first, then `{ id, cmd }` → `{ id, … }` replies). */
+/** Starts an IPC-controlled child (see bench/child.mjs). */
 function start(script, args = []) {
-  const child = spawn(process.execPath, ["--max-old-space-size=2048", script, ...args], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  let seq = 0;
-  const handlers = new Map();
-  const waiters = new Map();
-  child.on("message", (m) => {
-    if (m.event) {
-      waiters.get(m.event)?.(m);
-      waiters.delete(m.event);
-    } else handlers.get(m.id)?.(m);
-  });
-  const ready = new Promise((resolve, reject) => {
-    child.once("message", resolve);
-    child.once("exit", (code) => reject(new Error(`${script} exited early (${code})`)));
-  });
-  // Awaited later (or never, when an earlier step failed): not an unhandled rejection.
-  ready.catch(() => {});
-  const call = (cmd, data = {}, timeoutMs = 120_000) =>
-    new Promise((resolve, reject) => {
-      const id = ++seq;
-      const timer = setTimeout(() => {
-        handlers.delete(id);
-        reject(new Error(`${script}: '${cmd}' timed out`));
-      }, timeoutMs);
-      handlers.set(id, (m) => {
-        clearTimeout(timer);
-        handlers.delete(id);
-        resolve(m);
-      });
-      child.send({ id, cmd, ...data });
-    });
-  const nextEvent = (event) => new Promise((resolve) => waiters.set(event, resolve));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  /** Asks the child to exit (`exit` command), killing it if it has not within 5 s. */
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    if (child.connected) child.send({ cmd: "exit" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { ready, call, nextEvent, stop };
+  return startChild(script, { args, nodeArgs: ["--max-old-space-size=2048"] });
 }
 
 /** Where the clients connect, per case. A is the emitting node. */
