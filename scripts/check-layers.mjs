@@ -22,7 +22,8 @@ const allowed = {
   server: ["protocol", "parser", "shared", "engine/server", "engine/common", "engine", "adapter"],
   client: ["protocol", "parser", "shared", "engine/client", "engine/common"],
   adapters: ["protocol", "parser", "shared", "adapter"],
-  emitter: ["protocol", "parser", "shared"],
+  // The emitter publishes the Redis adapter's own messages on its channels.
+  emitter: ["protocol", "parser", "shared", "adapter", "adapters"],
   "": [
     "protocol",
     "parser",

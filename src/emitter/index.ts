@@ -1,7 +1,8 @@
 /**
  * `tether-io/emitter`: emit to the rooms and namespaces of a Tether cluster running the Redis
  * pub/sub adapter, from any Node process (a worker, a cron job), without running a server.
- * Publishes the adapter's own cluster messages on the adapter's channels (see ./wire.ts).
+ * Publishes the adapter's own cluster messages (src/adapter/cluster-message.ts) on the Redis
+ * adapter's channels (src/adapters/redis/client.ts): one wire format, one channel scheme.
  * @example
  * import { createClient } from "redis";
  * import { Emitter } from "tether-io/emitter";
@@ -13,9 +14,14 @@
  * await emitter.flush();
  */
 import { randomBytes } from "node:crypto";
+import {
+  type ClusterMessage,
+  encodeClusterMessage,
+  type WireBroadcastOptions,
+} from "../adapter/cluster-message.js";
+import { asBuffer, publishChannel } from "../adapters/redis/client.js";
 import { RESERVED_EVENTS, SocketErrorCodes } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
-import { channelFor, type EmitterMessage, encodeMessage, type WireOptions } from "./wire.js";
 
 /** The slice of a node-redis v4 client the emitter uses (connected). */
 export interface EmitterRedisClient {
@@ -54,14 +60,14 @@ async function detectSharded(client: EmitterRedisClient): Promise<boolean> {
   return match !== null && Number(match[1]) >= 7;
 }
 
-function publish(shared: Shared, message: EmitterMessage): void {
+function publish(shared: Shared, message: ClusterMessage): void {
   const p = shared.sharded
     .then(async (sharded) => {
-      const channel = channelFor(shared.key, message, sharded);
+      const channel = publishChannel(shared.key, message, sharded);
       await shared.client.sendCommand([
         sharded ? "SPUBLISH" : "PUBLISH",
         channel,
-        encodeMessage(message),
+        asBuffer(encodeClusterMessage(message)),
       ]);
     })
     .catch((err: unknown) => shared.onError(err instanceof Error ? err : new Error(String(err))));
@@ -121,7 +127,7 @@ export class BroadcastOperator {
     return this.#with(this.#rooms, this.#except, { ...this.#flags, compress });
   }
 
-  #opts(): WireOptions {
+  #opts(): WireBroadcastOptions {
     return { rooms: [...this.#rooms], except: [...this.#except], flags: this.#flags };
   }
 

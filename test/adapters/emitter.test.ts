@@ -5,9 +5,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { createClient } from "redis";
-import { decodeClusterMessage } from "../../src/adapter/cluster-message.js";
 import { Emitter } from "../../src/emitter/index.js";
-import { type EmitterMessage, encodeMessage } from "../../src/emitter/wire.js";
 import { eventually } from "./adapter-suite.js";
 import {
   closeClients,
@@ -20,30 +18,6 @@ import {
 } from "./harness.js";
 import { redisBackend } from "./redis-backend.js";
 import { redisMissing } from "./redis-server.js";
-
-describe("emitter wire format", () => {
-  it("builds messages the adapter's decoder accepts", () => {
-    const opts = { rooms: ["r"], except: ["x"], flags: { volatile: true } };
-    const messages: EmitterMessage[] = [
-      {
-        type: "broadcast",
-        uid: "e",
-        nsp: "/",
-        opts,
-        packet: { type: 2, data: ["ev", new Uint8Array([1])] },
-      },
-      { type: "sockets-join", uid: "e", nsp: "/", opts, rooms: ["a"] },
-      { type: "sockets-leave", uid: "e", nsp: "/", opts, rooms: ["a"] },
-      { type: "disconnect-sockets", uid: "e", nsp: "/", opts, close: true },
-      { type: "server-side-emit", uid: "e", nsp: "/", args: ["ev", 1] },
-    ];
-    for (const m of messages) {
-      const decoded = decodeClusterMessage(encodeMessage(m));
-      assert.ok(decoded.ok, `${m.type}: ${decoded.ok ? "" : decoded.error.message}`);
-      assert.equal(decoded.value.type, m.type);
-    }
-  });
-});
 
 describe("emitter (Redis pub/sub cluster)", { skip: redisMissing }, () => {
   const prefix = randomPrefix();

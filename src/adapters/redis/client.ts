@@ -3,6 +3,8 @@
  * compatible client (with modules, scripts, or a test double over a real server) fits.
  */
 
+import type { ClusterMessage } from "../../adapter/cluster-message.js";
+
 /** A pub/sub listener in buffer mode. */
 export type BufferListener = (message: Buffer, channel: Buffer) => unknown;
 
@@ -54,4 +56,31 @@ export function asBuffer(bytes: Uint8Array): Buffer {
  */
 export function looksLikeSocketId(room: string): boolean {
   return room.length === 20 && /^[A-Za-z0-9_-]+$/.test(room);
+}
+
+/** The namespace's main channel: every message that has no room channel of its own. */
+export function mainChannel(key: string, nsp: string): string {
+  return `${key}#${nsp}#`;
+}
+
+/** A room's own channel (sharded pub/sub only). */
+export function roomChannel(key: string, nsp: string, room: string): string {
+  return `${mainChannel(key, nsp)}${room}#`;
+}
+
+/**
+ * Where `message` is published. With sharded pub/sub, a broadcast without acks to exactly one
+ * room (not a socket id) goes to that room's channel, so only nodes with members receive it;
+ * everything else goes to the namespace's main channel.
+ */
+export function publishChannel(key: string, message: ClusterMessage, sharded: boolean): string {
+  if (!sharded || message.type !== "broadcast" || message.requestId !== undefined) {
+    return mainChannel(key, message.nsp);
+  }
+  const rooms = message.opts.rooms;
+  const [room] = rooms;
+  if (rooms.length !== 1 || room === undefined || looksLikeSocketId(room)) {
+    return mainChannel(key, message.nsp);
+  }
+  return roomChannel(key, message.nsp, room);
 }

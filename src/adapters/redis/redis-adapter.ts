@@ -23,8 +23,11 @@ import {
   asBuffer,
   type BufferListener,
   looksLikeSocketId,
+  mainChannel,
+  publishChannel,
   type RedisCommandClient,
   type RedisSubscriberClient,
+  roomChannel,
   supportsShardedPubSub,
 } from "./client.js";
 
@@ -73,7 +76,7 @@ export class RedisAdapter extends ClusterAdapter {
   constructor(nsp: AdapterHost, conn: RedisConnection, opts: RedisAdapterOptions = {}) {
     super(nsp, opts);
     this.#conn = conn;
-    this.#main = `${conn.key}#${nsp.name}#`;
+    this.#main = mainChannel(conn.key, nsp.name);
     this.#response = `${conn.key}-response#${nsp.name}#${this.uid}#`;
   }
 
@@ -119,7 +122,7 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   #roomChannel(room: Room): string {
-    return `${this.#main}${room}#`;
+    return roomChannel(this.#conn.key, this.nsp.name, room);
   }
 
   #roomOp(room: Room, op: "subscribe" | "unsubscribe"): void {
@@ -159,20 +162,15 @@ export class RedisAdapter extends ClusterAdapter {
     this.onMessage(result.value);
   }
 
-  #channelOf(message: ClusterMessage): string {
-    if (!this.#sharded || message.type !== "broadcast" || message.requestId !== undefined)
-      return this.#main;
-    const rooms = message.opts.rooms;
-    const [room] = rooms;
-    if (rooms.length !== 1 || room === undefined || looksLikeSocketId(room)) return this.#main;
-    return this.#roomChannel(room);
-  }
-
   protected override async publish(message: ClusterMessage): Promise<void> {
     await this.#ready;
     const command = this.#sharded ? "SPUBLISH" : "PUBLISH";
     const bytes = asBuffer(encodeClusterMessage(message));
-    await this.#conn.pub.sendCommand([command, this.#channelOf(message), bytes]);
+    await this.#conn.pub.sendCommand([
+      command,
+      publishChannel(this.#conn.key, message, this.#sharded),
+      bytes,
+    ]);
   }
 
   protected override async publishResponse(uid: string, message: ClusterMessage): Promise<void> {
