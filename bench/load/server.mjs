@@ -3,6 +3,7 @@
 //   echo(...args, ack)  → ack(...args)           (ack round-trip, binary echo)
 //   every socket joins room "r"; the driver asks for broadcasts to it
 import { createServer } from "node:http";
+import { inBursts } from "../bursts.mjs";
 
 const impl = process.argv[2];
 const http = createServer();
@@ -67,17 +68,13 @@ process.on("message", (msg) => {
       reply({ cpu: process.cpuUsage(), sockets });
       break;
     case "broadcast": {
-      // Bursts of `burst` emits per macrotask, so packets bound for one socket share a turn.
       const payload = "x".repeat(msg.size);
-      let left = msg.count;
-      const step = () => {
-        const n = Math.min(msg.burst, left);
-        broadcast(payload, n);
-        left -= n;
-        if (left > 0) setImmediate(step);
-        else reply({ done: true });
-      };
-      step();
+      inBursts(
+        msg.count,
+        msg.burst,
+        (n) => broadcast(payload, n),
+        () => reply({ done: true }),
+      );
       break;
     }
     case "exit":

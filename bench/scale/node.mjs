@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Server } from "tether-io";
 import { createAdapter } from "tether-io/adapters/redis";
+import { inBursts } from "../bursts.mjs";
 
 const redisUrl = process.argv[2];
 const http = createServer();
@@ -49,17 +50,11 @@ process.on("message", async (msg) => {
       reply({ cpu: process.cpuUsage(), sockets });
       break;
     case "broadcast": {
-      // Bursts of `burst` emits per macrotask, as in bench/load/server.mjs.
       const payload = "x".repeat(msg.size);
-      let left = msg.count;
-      const step = () => {
-        const n = Math.min(msg.burst, left);
+      const emit = (n) => {
         for (let i = 0; i < n; i++) io.to("r").emit("b", payload);
-        left -= n;
-        if (left > 0) setImmediate(step);
-        else reply({ done: true });
       };
-      step();
+      inBursts(msg.count, msg.burst, emit, () => reply({ done: true }));
       break;
     }
     case "exit":
