@@ -68,8 +68,9 @@ export function randomId(): string {
 
 /** Converts broadcast options for the wire. */
 export function toWireOptions(opts: BroadcastOptions): WireBroadcastOptions {
-  const flags: { volatile?: boolean; compress?: boolean } = {};
+  const flags: { volatile?: boolean; compress?: boolean; latest?: string | true } = {};
   if (opts.flags?.volatile) flags.volatile = true;
+  if (opts.flags?.latest !== undefined) flags.latest = opts.flags.latest;
   if (opts.flags?.compress !== undefined) flags.compress = opts.flags.compress;
   return { rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [], flags };
 }

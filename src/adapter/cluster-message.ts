@@ -49,7 +49,11 @@ export type ClusterMessageTypeName = (typeof ClusterMessageType)[keyof typeof Cl
 export interface WireBroadcastOptions {
   readonly rooms: readonly string[];
   readonly except: readonly string[];
-  readonly flags: { readonly volatile?: boolean; readonly compress?: boolean };
+  readonly flags: {
+    readonly volatile?: boolean;
+    readonly compress?: boolean;
+    readonly latest?: string | true;
+  };
 }
 
 /** A packet as it travels (its namespace is the message's). */
@@ -152,8 +156,9 @@ function validOpts(v: unknown): WireBroadcastOptions | undefined {
   if (!isObj(v) || !isStrArray(v.rooms) || !isStrArray(v.except)) return undefined;
   const f = v.flags;
   if (f !== undefined && !isObj(f)) return undefined;
-  const flags: { volatile?: boolean; compress?: boolean } = {};
+  const flags: { volatile?: boolean; compress?: boolean; latest?: string | true } = {};
   if (f?.volatile === true) flags.volatile = true;
+  if (f?.latest === true || typeof f?.latest === "string") flags.latest = f.latest;
   if (typeof f?.compress === "boolean") flags.compress = f.compress;
   return { rooms: v.rooms, except: v.except, flags };
 }

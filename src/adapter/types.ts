@@ -17,8 +17,16 @@ export type PrivateSessionId = string;
 
 /** Per-broadcast modifiers set by `volatile`, `compress`, `local` and `timeout`. */
 export interface BroadcastFlags {
-  /** Drop the packet for recipients whose transport is not writable right now. */
+  /**
+   * Drop the packet for recipients whose transport is not writable right now or whose outgoing
+   * buffer is above the backpressure high-water mark.
+   */
   readonly volatile?: boolean;
+  /**
+   * "Latest value" key (`true`: the event name): a recipient whose outgoing buffer is above the
+   * high-water mark keeps only the newest queued packet of that key. Ignored for binary packets.
+   */
+  readonly latest?: string | true;
   /** Per-message compression hint passed to the engine. @default true */
   readonly compress?: boolean;
   /** Only this node (cluster adapters skip publishing). */

@@ -52,8 +52,9 @@ export interface HandshakeData {
 }
 
 /**
- * HTTP-level error codes sent as `{code, message}` JSON (status 400, or 403 for FORBIDDEN).
- * These numbers and messages are upstream's public API.
+ * HTTP-level error codes sent as `{code, message}` JSON. Codes 0–5 and their messages are
+ * upstream's public API (status 400, or 403 for FORBIDDEN); 6–8 are Tether's limits (status 429,
+ * 429 and 503), unknown to upstream, which official clients treat like any failed request.
  */
 export const ErrorCodes = {
   UNKNOWN_TRANSPORT: 0,
@@ -62,6 +63,12 @@ export const ErrorCodes = {
   BAD_REQUEST: 3,
   FORBIDDEN: 4,
   UNSUPPORTED_PROTOCOL_VERSION: 5,
+  /** Tether: `maxConnectionsPerIp` reached (HTTP 429). */
+  TOO_MANY_CONNECTIONS: 6,
+  /** Tether: the session's polling requests exceeded `pollingRateLimit` (HTTP 429). */
+  TOO_MANY_REQUESTS: 7,
+  /** Tether: the server is draining and takes no new sessions (HTTP 503). */
+  SERVER_DRAINING: 8,
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -72,9 +79,30 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   3: "Bad request",
   4: "Forbidden",
   5: "Unsupported protocol version",
+  6: "Too many connections",
+  7: "Too many requests",
+  8: "Server draining",
 };
 
-/** Reasons an Engine.IO session closes, as upstream spells them. */
+/** HTTP status of each refusal code. */
+export function errorStatus(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCodes.FORBIDDEN:
+      return 403;
+    case ErrorCodes.TOO_MANY_CONNECTIONS:
+    case ErrorCodes.TOO_MANY_REQUESTS:
+      return 429;
+    case ErrorCodes.SERVER_DRAINING:
+      return 503;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * Reasons an Engine.IO session closes, as upstream spells them, plus Tether's `buffer full`
+ * (the client stopped reading and its outgoing buffer reached the backpressure limit).
+ */
 export const CloseReasons = [
   "transport close",
   "transport error",
@@ -82,5 +110,6 @@ export const CloseReasons = [
   "parse error",
   "forced close",
   "server shutting down",
+  "buffer full",
 ] as const;
 export type CloseReason = (typeof CloseReasons)[number];

@@ -49,6 +49,15 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 /** Default maximum number of binary attachments accepted in one packet. */
 export const DEFAULT_MAX_ATTACHMENTS = 10;
 
+/** Default longest event name (UTF-16 code units) a server accepts. */
+export const DEFAULT_MAX_EVENT_NAME_LENGTH = 256;
+
+/** Default deepest nesting of one argument (or CONNECT auth object) a server accepts. */
+export const DEFAULT_MAX_DEPTH = 100;
+
+/** Default longest namespace name (UTF-16 code units, with the leading `/`) a server accepts. */
+export const DEFAULT_MAX_NAMESPACE_LENGTH = 256;
+
 /** Reasons a server-side socket disconnects, exactly as upstream spells them. */
 export const ServerDisconnectReasons = [
   "transport error",
@@ -60,6 +69,7 @@ export const ServerDisconnectReasons = [
   "forced server close",
   "client namespace disconnect",
   "server namespace disconnect",
+  "buffer full",
 ] as const;
 /** A server-side disconnect reason. */
 export type ServerDisconnectReason = (typeof ServerDisconnectReasons)[number];
@@ -87,6 +97,7 @@ export const RECOVERABLE_DISCONNECT_REASONS: ReadonlySet<string> = new Set([
   "ping timeout",
   "server shutting down",
   "forced server close",
+  "buffer full",
 ]);
 
 /** Stable error codes of the Socket.IO layer (parser and server); each used for one meaning. */
@@ -97,6 +108,10 @@ export const SocketErrorCodes = {
   INVALID_ATTACHMENTS: "SIO_ERR_INVALID_ATTACHMENTS",
   /** Declared attachment count above `maxAttachments`. */
   TOO_MANY_ATTACHMENTS: "SIO_ERR_TOO_MANY_ATTACHMENTS",
+  /** An event name longer than `maxEventNameLength`. */
+  EVENT_NAME_TOO_LONG: "SIO_ERR_EVENT_NAME_TOO_LONG",
+  /** An argument (or CONNECT auth object) nested deeper than `maxDepth`. */
+  PAYLOAD_TOO_DEEP: "SIO_ERR_PAYLOAD_TOO_DEEP",
   /** Namespace not a string starting with `/`. */
   INVALID_NAMESPACE: "SIO_ERR_INVALID_NAMESPACE",
   /** Ack id not a non-negative safe integer. */

@@ -83,6 +83,15 @@ export class BroadcastOperator<
     return this.#with(this.#rooms, this.#except, { ...this.#flags, volatile: true });
   }
 
+  /**
+   * A "latest value": recipients whose outgoing buffer is above the high-water mark keep only the
+   * newest queued packet of `key` (default: the event name). Binary packets ignore it.
+   * @example io.to("AAPL").latest("AAPL").emit("price", 187.3);
+   */
+  latest(key?: string): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#with(this.#rooms, this.#except, { ...this.#flags, latest: key ?? true });
+  }
+
   /** Only this node (cluster adapters). */
   get local(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#with(this.#rooms, this.#except, { ...this.#flags, local: true });

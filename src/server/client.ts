@@ -18,6 +18,13 @@ import { ServerPreparedPacket } from "./prepared.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 
+/** The "latest value" key of a packet: the namespace, then the given key or the event name. */
+function latestKey(packet: Packet, latest: string | true): string | undefined {
+  if (latest !== true) return `${packet.nsp}\u0000${latest}`;
+  const ev = Array.isArray(packet.data) ? packet.data[0] : undefined;
+  return typeof ev === "string" ? `${packet.nsp}\u0000${ev}` : undefined;
+}
+
 /** Engine write options, shared so that sending allocates none. */
 const COMPRESS = Object.freeze({ compress: true });
 const NO_COMPRESS = Object.freeze({ compress: false });
@@ -48,7 +55,8 @@ export class Client implements SessionSink {
     this.server = server;
     this.conn = conn;
     this.id = conn.id;
-    this.#decoder = server._parser.createDecoder();
+    const { maxAttachments, maxEventNameLength, maxDepth } = server._limits;
+    this.#decoder = server._parser.createDecoder({ maxAttachments, maxEventNameLength, maxDepth });
     conn.setSink(this);
     // One timer per connection, only until the first namespace is joined.
     this.#connectTimer = setTimeout(() => {
@@ -90,9 +98,12 @@ export class Client implements SessionSink {
   }
 
   #ondata(data: string | Uint8Array): void {
+    // Closed by a drain, its sessions still being persisted: what comes in now is dropped.
+    if (this.#state === "closed") return;
     const result = this.#decoder.add(data);
     if (!result.ok) {
-      this.#onclose("parse error");
+      // The TetherError (its code names the broken rule or limit) is the disconnect description.
+      this.#onclose("parse error", result.error);
       this.#closeConn();
       return;
     }
@@ -121,6 +132,15 @@ export class Client implements SessionSink {
   }
 
   #connect(name: string, auth: Record<string, unknown>): void {
+    if (name.length > this.server._limits.maxNamespaceLength) {
+      // Refused before any lookup: a parent namespace's matcher never sees the name.
+      this.#sendRaw({
+        type: PacketType.CONNECT_ERROR,
+        nsp: name,
+        data: { message: "Namespace name too long" },
+      });
+      return;
+    }
     this.#connecting ??= new Set();
     this.#connecting.add(name);
     const done = (): void => {
@@ -183,22 +203,41 @@ export class Client implements SessionSink {
 
   /** Encodes and writes one packet. */
   _packet(packet: Packet, flags: BroadcastFlags): void {
-    if (this.conn.readyState !== "open") return;
-    if (flags.volatile && !this.conn.transport.writable) return;
-    const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
-    for (const chunk of this.server.encoder.encode(packet)) this.conn.write(chunk, opts);
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (flags.volatile && (!conn.transport.writable || conn.needsDrain)) return;
+    const chunks = this.server.encoder.encode(packet);
+    const key = flags.latest === undefined ? undefined : latestKey(packet, flags.latest);
+    const compress = flags.compress !== false;
+    const opts =
+      key !== undefined && chunks.length === 1
+        ? { compress, key }
+        : compress
+          ? COMPRESS
+          : NO_COMPRESS;
+    for (const chunk of chunks) conn.write(chunk, opts);
   }
 
   /** Writes a packet encoded once for many recipients (broadcast). */
   _writePrepared(prepared: PreparedPacket, flags: BroadcastFlags): void {
-    if (this.conn.readyState !== "open") return;
-    if (flags.volatile && !this.conn.transport.writable) return;
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (flags.volatile && (!conn.transport.writable || conn.needsDrain)) return;
     if (!(prepared instanceof ServerPreparedPacket)) {
       this._packet(prepared.packet, flags);
       return;
     }
     const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
-    for (const p of prepared.wire) this.conn.sendPreEncoded(p, opts);
+    const key = flags.latest === undefined ? undefined : latestKey(prepared.packet, flags.latest);
+    const wire = key === undefined ? prepared.wire : prepared.keyedWire(key);
+    for (const p of wire) conn.sendPreEncoded(p, opts);
+  }
+
+  /** @internal SessionSink: everything queued was written; sockets with `drain` listeners hear it. */
+  onEngineDrain(): void {
+    const list = this.#sockets;
+    if (list === undefined) return;
+    for (const s of list.length === 1 ? list : list.slice()) s._ondrain();
   }
 
   #sendRaw(packet: Packet): void {
@@ -228,8 +267,17 @@ export class Client implements SessionSink {
     this.#sockets = undefined;
   }
 
-  /** Server shutdown: closes every socket with `reason` (the engine then closes the session). */
-  _closeAll(reason: ServerDisconnectReason): void {
+  /**
+   * Server shutdown: closes every socket with `reason` (the engine then closes the session);
+   * resolves once the adapter has stored the sessions persisted for recovery.
+   */
+  _closeAll(reason: ServerDisconnectReason): Promise<unknown> | undefined {
+    let pending: Promise<void>[] | undefined;
+    for (const socket of this.#sockets?.slice() ?? []) {
+      const p = socket._onclose(reason);
+      if (p !== undefined) (pending ??= []).push(p);
+    }
     this.#onclose(reason);
+    return pending === undefined ? undefined : Promise.all(pending);
   }
 }

@@ -264,6 +264,11 @@ export class Namespace<
     return this.#operator().compress(compress);
   }
 
+  /** A "latest value" broadcast (see `BroadcastOperator.latest`). */
+  latest(key?: string): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().latest(key);
+  }
+
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {
     return this.#operator().volatile;
   }

@@ -12,6 +12,7 @@ export class ServerPreparedPacket implements PreparedPacket {
   readonly packet: Packet;
   readonly chunks: EncodedChunk[];
   #wire: PreEncodedPacket[] | undefined;
+  #keyed: PreEncodedPacket[] | undefined;
 
   constructor(packet: Packet, encoder: Encoder) {
     this.packet = packet;
@@ -22,5 +23,13 @@ export class ServerPreparedPacket implements PreparedPacket {
   get wire(): readonly PreEncodedPacket[] {
     this.#wire ??= this.chunks.map((c) => preEncode(c));
     return this.#wire;
+  }
+
+  /** The engine packet carrying a "latest value" key (single-chunk packets only; one key per broadcast). */
+  keyedWire(key: string): readonly PreEncodedPacket[] {
+    const chunk = this.chunks[0];
+    if (this.chunks.length !== 1 || chunk === undefined) return this.wire;
+    this.#keyed ??= [preEncode(chunk, key)];
+    return this.#keyed;
   }
 }

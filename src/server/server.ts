@@ -13,18 +13,24 @@ import type { Server as HttpsServer } from "node:https";
 import { InMemoryAdapter } from "../adapter/in-memory.js";
 import { SessionAwareAdapter } from "../adapter/session-aware.js";
 import type { Adapter, AdapterConstructor, AdapterHost, Room, SocketId } from "../adapter/types.js";
-import { EngineServer } from "../engine/index.js";
+import { EngineServer, type EngineSocket } from "../engine/index.js";
 import { generateSessionId } from "../engine/server/id.js";
 import { defaultParser } from "../parser/socket/default.js";
 import type { Encoder, Parser } from "../parser/socket/types.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { Client } from "./client.js";
+import { type CloseOptions, drainSessions } from "./drain.js";
 import {
   Namespace,
   type NamespaceMiddleware,
   type NamespaceReservedEventsMap,
 } from "./namespace.js";
-import type { ResolvedRecoveryOptions, ServerOptions } from "./options.js";
+import {
+  type ResolvedLimits,
+  type ResolvedRecoveryOptions,
+  resolveLimits,
+  type ServerOptions,
+} from "./options.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { ClientFileHandler, defaultBundleDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
@@ -76,6 +82,8 @@ export class Server<
   readonly _opts: ServerOptions;
   readonly _parser: Parser;
   readonly _recovery: ResolvedRecoveryOptions | undefined;
+  /** Input limits of the Socket.IO layer (resolved from the options). */
+  _limits: ResolvedLimits;
   readonly _nsps = new Map<
     string,
     Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -99,6 +107,7 @@ export class Server<
     this._opts = { ...options };
     this.#path = (options.path ?? "/socket.io").replace(/\/$/, "");
     this._parser = options.parser ?? defaultParser;
+    this._limits = resolveLimits(this._opts);
     this.encoder = this._parser.createEncoder();
     this.#connectTimeout = options.connectTimeout ?? 45_000;
     const csr = options.connectionStateRecovery;
@@ -181,6 +190,7 @@ export class Server<
   attach(srv: AttachableServer | number, opts: ServerOptions = {}): this {
     if (typeof srv === "number") return this.listen(srv, opts);
     Object.assign(this._opts, opts);
+    this._limits = resolveLimits(this._opts);
     if (opts.path !== undefined) this.path(opts.path);
     const engine = new EngineServer(this._opts);
     const attachOpts = {
@@ -319,28 +329,86 @@ export class Server<
     next(0);
   }
 
+  #closing: Promise<void> | undefined;
+  #closeError: Error | undefined;
+
   /**
-   * Closes every connection, the adapters and the HTTP server.
+   * Closes the server; resolves once the adapters, the engine and the HTTP server are closed.
+   *
+   * Without `drain`, every socket disconnects at once (`server shutting down`). With
+   * `{ drain: ms }` it is graceful: new handshakes are refused at once (503
+   * `{"code":8,"message":"Server draining"}`), then connected clients are asked to reconnect
+   * elsewhere in jittered batches over the first half of the window — their sockets disconnect
+   * with `server shutting down` (so connection state recovery keeps their sessions in the
+   * adapter; a shared adapter such as Redis Streams lets them recover on another node), and the
+   * Engine.IO session closes without a Socket.IO DISCONNECT packet, which stock clients see as
+   * `transport close` and answer by reconnecting. It goes on as soon as no connection is left,
+   * or at the deadline, when the rest are closed as without `drain`. A call during a close
+   * returns the same promise.
    * @example await io.close();
+   * @example process.once("SIGTERM", () => void io.close({ drain: 10_000 }).then(() => process.exit(0)));
    */
-  async close(fn?: (err?: Error) => void): Promise<void> {
+  close(fn?: (err?: Error) => void): Promise<void>;
+  close(opts: CloseOptions, fn?: (err?: Error) => void): Promise<void>;
+  close(
+    optsOrFn?: CloseOptions | ((err?: Error) => void),
+    callback?: (err?: Error) => void,
+  ): Promise<void> {
+    const fn = typeof optsOrFn === "function" ? optsOrFn : callback;
+    const drain = typeof optsOrFn === "object" && optsOrFn !== null ? optsOrFn.drain : undefined;
+    if (drain !== undefined && !(Number.isFinite(drain) && drain >= 0)) {
+      throw new TypeError(`close: drain must be a non-negative number of ms, got ${drain}`);
+    }
+    let closing = this.#closing;
+    if (closing === undefined) {
+      const p: Promise<void> = this.#shutdown(drain).then((err) => {
+        this.#closeError = err;
+        if (this.#closing === p) this.#closing = undefined;
+      });
+      this.#closing = closing = p;
+    }
+    if (fn !== undefined) void closing.then(() => fn(this.#closeError));
+    return closing;
+  }
+
+  /** Drains (if asked), then closes sockets, adapters, engine and HTTP server. */
+  async #shutdown(drain: number | undefined): Promise<Error | undefined> {
+    const engine: EngineServer | undefined = this.engine;
+    if (drain !== undefined && engine !== undefined) {
+      engine.stopAccepting();
+      const clients = new Map<EngineSocket, Client>();
+      for (const nsp of this._nsps.values()) {
+        for (const socket of nsp.sockets.values()) clients.set(socket.conn, socket.client);
+      }
+      await drainSessions(
+        {
+          sessions: () => engine.clients.values(),
+          count: () => engine.clientsCount,
+          release: (conn) =>
+            (clients.get(conn) ?? this.#clientOf(conn))?._closeAll("server shutting down"),
+        },
+        drain,
+      );
+    }
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
     }
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
-    this.engine?.close();
+    engine?.close();
     const http = this.httpServer;
-    if (!http?.listening) {
-      fn?.();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      http.close((err) => {
-        fn?.(err);
-        resolve();
-      });
+    if (!http?.listening) return undefined;
+    return new Promise<Error | undefined>((resolve) => {
+      http.close((err) => resolve(err));
       http.closeIdleConnections?.();
     });
+  }
+
+  /** The Socket.IO client of a connection that joined a namespace after the drain began. */
+  #clientOf(conn: EngineSocket): Client | undefined {
+    for (const nsp of this._nsps.values()) {
+      for (const socket of nsp.sockets.values()) if (socket.conn === conn) return socket.client;
+    }
+    return undefined;
   }
 
   // ---- main namespace shortcuts ------------------------------------------------------------
@@ -471,6 +539,11 @@ export class Server<
 
   compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
     return this.sockets.compress(compress);
+  }
+
+  /** A "latest value" broadcast (see `BroadcastOperator.latest`). */
+  latest(key?: string): BroadcastOperator<EmitEvents, SocketData> {
+    return this.sockets.latest(key);
   }
 
   get volatile(): BroadcastOperator<EmitEvents, SocketData> {

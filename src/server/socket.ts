@@ -48,6 +48,8 @@ export type SocketReservedEventsMap = {
   // biome-ignore lint/suspicious/noExplicitAny: description is transport-specific, as upstream
   disconnecting: (reason: DisconnectReason, description?: any) => void;
   error: (err: Error) => void;
+  /** Everything queued for this socket's connection has been written (see `bufferedAmount`). */
+  drain: () => void;
 };
 
 /** `[eventName, ...args]` as seen by socket middlewares (`socket.use`). */
@@ -232,6 +234,26 @@ export class Socket<
     return this;
   }
 
+  /**
+   * Next emit: a "latest value" — while the connection's outgoing buffer is above the backpressure
+   * high-water mark, it replaces the older queued packet of the same key (default: the event name)
+   * instead of queuing behind it. Binary packets ignore it.
+   * @example socket.latest().emit("cursor", x, y);
+   */
+  latest(key?: string): this {
+    this.#flags = { ...this.#flags, latest: key ?? true };
+    return this;
+  }
+
+  /**
+   * Bytes queued for this socket's connection and not yet written (shared by the namespaces the
+   * connection joined). Compare with the server's `backpressure.highWaterMark`; `drain` fires when it
+   * is back to zero.
+   */
+  get bufferedAmount(): number {
+    return this.conn.bufferedAmount;
+  }
+
   /** Next emit: per-message compression hint. */
   compress(compress: boolean): this {
     this.#flags = { ...this.#flags, compress };
@@ -365,6 +387,11 @@ export class Socket<
     this.client._writePrepared(prepared, flags);
   }
 
+  /** Client hook: the connection's outgoing buffer was fully written. */
+  _ondrain(): void {
+    if (this.listenerCount("drain") > 0) this.emitReserved("drain");
+  }
+
   /** Adapter hook: expects an ack with `id` (broadcast with ack). */
   expectAck(id: number, fn: (...args: unknown[]) => void): void {
     this.#acks ??= new Map();
@@ -465,27 +492,35 @@ export class Socket<
     });
   }
 
-  /** Closes this socket: `disconnecting`, session persisted if recoverable, rooms left, `disconnect`. */
-  _onclose(reason: DisconnectReason, description?: unknown): void {
-    if (this.#state !== "connected") return;
+  /**
+   * Closes this socket: `disconnecting`, session persisted if recoverable, rooms left,
+   * `disconnect`. Returns the adapter's pending write of the session, if any (a graceful drain
+   * waits for it before closing the transport).
+   */
+  _onclose(reason: DisconnectReason, description?: unknown): Promise<void> | undefined {
+    if (this.#state !== "connected") return undefined;
     this.emitReserved("disconnecting", reason, description);
+    let persisted: Promise<void> | undefined;
     if (
       this.server._recovery &&
       this.pid !== undefined &&
       RECOVERABLE_DISCONNECT_REASONS.has(reason)
     ) {
-      void this.nsp.adapter.persistSession({
+      const write: unknown = this.nsp.adapter.persistSession({
         sid: this.id,
         pid: this.pid,
         rooms: [...this.rooms],
         data: this.data,
       });
+      // A failed write is the adapter's to report (its `error` event); the close goes on.
+      if (write instanceof Promise) persisted = write.then(undefined, () => undefined);
     }
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);
     this.#state = "disconnected";
     this.emitReserved("disconnect", reason, description);
+    return persisted;
   }
 
   #send(packet: Packet, flags: BroadcastFlags): void {

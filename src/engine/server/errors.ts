@@ -24,6 +24,10 @@ export const EngineServerErrors = {
   WEBSOCKET: "EIO_ERR_WEBSOCKET",
   /** Writing to the transport failed. */
   WRITE_FAILED: "EIO_ERR_WRITE_FAILED",
+  /** The outgoing buffer reached `backpressure.maxBufferedBytes` / `maxBufferedPackets`. */
+  BUFFER_FULL: "EIO_ERR_BUFFER_FULL",
+  /** Polling requests over `pollingRateLimit`. */
+  RATE_LIMITED: "EIO_ERR_RATE_LIMITED",
 } as const;
 export type EngineServerErrorCode = (typeof EngineServerErrors)[keyof typeof EngineServerErrors];
 

@@ -62,6 +62,28 @@ export interface CookieOptions {
   partitioned?: boolean;
 }
 
+/**
+ * Limits on what one session may have queued for its client (see docs/security.md). A client that
+ * stops reading makes its queue grow; these bound it.
+ */
+export interface BackpressureOptions {
+  /**
+   * Queued bytes at or above which the session is congested (`needsDrain`): `volatile` packets are
+   * dropped and a packet sent with a `latest` key replaces the older queued packet of that key.
+   * @default 1048576 (1 MiB)
+   */
+  highWaterMark?: number;
+  /**
+   * Queued bytes a new packet may not push the session past: the session closes at once with reason
+   * `buffer full` (a recoverable reason; stock clients reconnect). A single packet larger than this is
+   * still sent when nothing else is queued.
+   * @default 8388608 (8 MiB)
+   */
+  maxBufferedBytes?: number;
+  /** Queued packets a session may hold before it closes with `buffer full`. @default 100000 */
+  maxBufferedPackets?: number;
+}
+
 /** Options of {@link EngineServer}. */
 export interface EngineServerOptions {
   /** Milliseconds between server pings. @default 25000 */
@@ -90,6 +112,24 @@ export interface EngineServerOptions {
   initialPacket?: string | Uint8Array;
   /** Engine.IO v3 clients are not supported: handshakes with `EIO` ≠ 4 are refused with code 5. @default false */
   allowEIO3?: boolean;
+  /**
+   * Outgoing-buffer limits per session; `false` leaves buffers unbounded (upstream's behaviour).
+   * @default { highWaterMark: 1 MiB, maxBufferedBytes: 8 MiB, maxBufferedPackets: 100000 }
+   */
+  backpressure?: BackpressureOptions | false;
+  /**
+   * Open sessions allowed per remote address (`req.socket.remoteAddress`; behind a proxy that is the
+   * proxy's address). A handshake beyond it gets 429 `{"code":6,"message":"Too many connections"}`.
+   * @default Infinity
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * Polling requests (GET and POST) per second one session may make, as a token bucket whose burst
+   * is the same number. A request over the rate gets 429 `{"code":7,"message":"Too many requests"}`
+   * and the session closes (`transport error`). `false` disables the limit.
+   * @default 1000
+   */
+  pollingRateLimit?: number | false;
 }
 
 /** Options of {@link EngineServer.attach}. */
@@ -120,6 +160,9 @@ export interface ResolvedEngineOptions {
   readonly cors: Readonly<CorsOptions> | undefined;
   readonly initialPacket: string | Uint8Array | undefined;
   readonly allowEIO3: boolean;
+  readonly backpressure: Readonly<Required<BackpressureOptions>> | undefined;
+  readonly maxConnectionsPerIp: number;
+  readonly pollingRateLimit: number | false;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -162,6 +205,30 @@ export function resolveOptions(opts: EngineServerOptions = {}): ResolvedEngineOp
     cors: opts.cors,
     initialPacket: opts.initialPacket,
     allowEIO3: opts.allowEIO3 ?? false,
+    backpressure:
+      opts.backpressure === false
+        ? undefined
+        : Object.freeze({
+            highWaterMark: positive("highWaterMark", opts.backpressure?.highWaterMark, 1 << 20),
+            maxBufferedBytes: positive(
+              "maxBufferedBytes",
+              opts.backpressure?.maxBufferedBytes,
+              8 << 20,
+            ),
+            maxBufferedPackets: positive(
+              "maxBufferedPackets",
+              opts.backpressure?.maxBufferedPackets,
+              100_000,
+            ),
+          }),
+    maxConnectionsPerIp:
+      opts.maxConnectionsPerIp === Infinity
+        ? Infinity
+        : positive("maxConnectionsPerIp", opts.maxConnectionsPerIp, Infinity),
+    pollingRateLimit:
+      opts.pollingRateLimit === false
+        ? false
+        : positive("pollingRateLimit", opts.pollingRateLimit, 1000),
   });
 }
 

@@ -16,13 +16,16 @@ import type { EnginePacket, EnginePacketType, RawData } from "../../protocol/eng
 export class OutboundPacket implements EnginePacket {
   readonly type: EnginePacketType;
   readonly data: RawData | undefined;
+  /** "Latest value" key: a congested session keeps only the newest queued packet per key. */
+  readonly key: string | undefined;
   #frame: RawData | undefined;
   #record: string | undefined;
   #size = -1;
 
-  constructor(type: EnginePacketType, data?: RawData) {
+  constructor(type: EnginePacketType, data?: RawData, key?: string) {
     this.type = type;
     this.data = data;
+    this.key = key;
   }
 
   /** WebSocket frame payload (text frame for strings, binary frame for bytes). */
@@ -53,11 +56,12 @@ export class OutboundPacket implements EnginePacket {
 export type PreEncodedPacket = OutboundPacket;
 
 /**
- * Pre-encodes one `message` packet for writing to many sessions without re-encoding.
+ * Pre-encodes one `message` packet for writing to many sessions without re-encoding; with `key`,
+ * a congested session keeps only the newest queued packet of that key (see `SendOptions.key`).
  * @example
  * const packet = preEncode('2["news",1]');
  * for (const socket of engine.clients.values()) socket.sendPreEncoded(packet);
  */
-export function preEncode(data: SendableData): PreEncodedPacket {
-  return new OutboundPacket("message", toRawData(data));
+export function preEncode(data: SendableData, key?: string): PreEncodedPacket {
+  return new OutboundPacket("message", toRawData(data), key);
 }

@@ -88,6 +88,9 @@ export class EngineServer extends Emitter<EngineServerEvents> {
   #upgradeSids = new WeakMap<IncomingMessage, string>();
   /** Headers set by middlewares on an upgrade request, added to its 101 response. */
   #upgradeHeaders = new WeakMap<IncomingMessage, Headers>();
+  /** Open sessions per remote address (only with a finite `maxConnectionsPerIp`). */
+  #perIp: Map<string, number> | undefined;
+  #draining = false;
 
   constructor(opts?: EngineServerOptions) {
     super();
@@ -111,9 +114,50 @@ export class EngineServer extends Emitter<EngineServerEvents> {
       decorateHeaders: (req, headers, sid, handshake) =>
         this.#decorate(req, headers, sid, handshake),
       removeSession: (socket) => {
-        if (this.clients.get(socket.id) === socket) this.clients.delete(socket.id);
+        if (this.clients.get(socket.id) !== socket) return;
+        this.clients.delete(socket.id);
+        const perIp = this.#perIp;
+        if (perIp === undefined) return;
+        const n = (perIp.get(socket.remoteAddress) ?? 1) - 1;
+        if (n <= 0) perIp.delete(socket.remoteAddress);
+        else perIp.set(socket.remoteAddress, n);
       },
     };
+    if (Number.isFinite(this.opts.maxConnectionsPerIp)) this.#perIp = new Map();
+  }
+
+  /** Whether {@link EngineServer.stopAccepting} was called: new handshakes are refused. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Refuses every new handshake from now on with 503 `{"code":8,"message":"Server draining"}`;
+   * open sessions carry on (used by the Socket.IO server's graceful `close({ drain })`).
+   */
+  stopAccepting(): void {
+    this.#draining = true;
+  }
+
+  /** Why a new session may not open now, if it may not. */
+  #admission(req: IncomingMessage): RequestError | undefined {
+    if (this.#draining) return { code: ErrorCodes.SERVER_DRAINING, context: {} };
+    const perIp = this.#perIp;
+    if (perIp !== undefined) {
+      const address = req.socket?.remoteAddress ?? "";
+      if ((perIp.get(address) ?? 0) >= this.opts.maxConnectionsPerIp) {
+        return { code: ErrorCodes.TOO_MANY_CONNECTIONS, context: { address } };
+      }
+    }
+    return undefined;
+  }
+
+  #register(session: EngineSocket): void {
+    this.clients.set(session.id, session);
+    const perIp = this.#perIp;
+    if (perIp !== undefined) {
+      perIp.set(session.remoteAddress, (perIp.get(session.remoteAddress) ?? 0) + 1);
+    }
   }
 
   /** Number of open sessions. */
@@ -254,6 +298,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         this.clients.get(sid)?.onPollingRequest(req, res);
         return;
       }
+      const refused = this.#admission(req);
+      if (refused !== undefined) {
+        refuse(refused);
+        return;
+      }
       this.#allow(req, (denied) => {
         if (denied !== undefined) {
           refuse(denied);
@@ -265,6 +314,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         }
         this.#withId(req, refuse, (id) => {
           if (res.destroyed || res.writableEnded) return;
+          const late = this.#admission(req);
+          if (late !== undefined) {
+            refuse(late);
+            return;
+          }
           const session = new EngineSocket(
             this,
             this.#host,
@@ -272,7 +326,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
             req,
             (o) => new PollingTransport(o),
           );
-          this.clients.set(id, session);
+          this.#register(session);
           this.emit("connection", session);
           session.onPollingRequest(req, res);
         });
@@ -354,6 +408,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         });
         return;
       }
+      const refused = this.#admission(req);
+      if (refused !== undefined) {
+        refuse(refused);
+        return;
+      }
       this.#allow(req, (denied) => {
         if (denied !== undefined) {
           refuse(denied);
@@ -365,6 +424,11 @@ export class EngineServer extends Emitter<EngineServerEvents> {
         }
         this.#withId(req, refuse, (id) => {
           if (socket.destroyed) return;
+          const late = this.#admission(req);
+          if (late !== undefined) {
+            refuse(late);
+            return;
+          }
           this.#upgradeSids.set(req, id);
           this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
             this.#upgradeSids.delete(req);
@@ -375,7 +439,7 @@ export class EngineServer extends Emitter<EngineServerEvents> {
               req,
               (o) => new WebSocketTransport(o, ws as EngineWebSocket, socket),
             );
-            this.clients.set(id, session);
+            this.#register(session);
             this.emit("connection", session);
           });
         });

@@ -15,7 +15,14 @@ import { Socket as NetSocket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { SendableData } from "../../parser/engine/index.js";
 import { toRawData } from "../../parser/engine/index.js";
-import type { CloseReason, EnginePacket, TransportName } from "../../protocol/engine.js";
+import {
+  type CloseReason,
+  type EnginePacket,
+  ErrorCodes,
+  ErrorMessages,
+  errorStatus,
+  type TransportName,
+} from "../../protocol/engine.js";
 import { Emitter } from "../../shared/emitter.js";
 import type { TetherError } from "../../shared/errors.js";
 import type { DeadlineItem, DeadlineWheel } from "./deadline-wheel.js";
@@ -56,6 +63,11 @@ export type EngineSocketEvents = {
 export interface SendOptions {
   /** Allow compression of this packet (polling `httpCompression`, ws `perMessageDeflate`). @default true */
   compress?: boolean;
+  /**
+   * A "latest value" key: while the session is congested (`needsDrain`), this packet replaces the
+   * older queued packet with the same key instead of queuing behind it.
+   */
+  key?: string;
 }
 
 /** What a session needs from its server (kept off the public server API). */
@@ -80,6 +92,8 @@ export interface SessionHost {
 export interface SessionSink {
   onEngineMessage(data: string | Buffer): void;
   onEngineClose(reason: CloseReason, description?: unknown): void;
+  /** Everything queued has been written to the client's connection. */
+  onEngineDrain(): void;
 }
 
 /** What a session keeps of its handshake request (see {@link EngineSocket.discardRequest}). */
@@ -125,8 +139,13 @@ export class EngineSocket
   #state: SessionState = "opening";
   #transport: ServerTransport;
   #probe: WebSocketTransport | undefined;
-  /** Packets queued in this turn; allocated on the first write after a flush. */
+  /** Packets queued and not yet handed to the transport; allocated on the first write after a flush. */
   #buffer: OutboundPacket[] | undefined;
+  /** Bytes of the packets in `#buffer`. */
+  #bufferBytes = 0;
+  /** Polling rate limit: tokens left and when they were last counted. */
+  #tokens = 0;
+  #tokensAt = 0;
   #compress = false;
   #callbacks: (() => void)[] | undefined;
   #sentCallbacks: (() => void)[] | undefined;
@@ -206,11 +225,27 @@ export class EngineSocket
     return this.#transport;
   }
 
-  /** Bytes queued for this client and not yet written to its socket. */
+  /**
+   * Bytes queued for this client and not yet written to its connection: packets waiting for the
+   * transport (a polling GET, or the end of the WebSocket write in progress) plus what the WebSocket
+   * holds in memory.
+   */
   get bufferedAmount(): number {
-    let n = this.#transport.bufferedAmount;
-    if (this.#buffer !== undefined) for (const p of this.#buffer) n += p.size;
-    return n;
+    return this.#transport.bufferedAmount + this.#bufferBytes;
+  }
+
+  /** Packets waiting for the transport. */
+  get bufferedPackets(): number {
+    return this.#buffer?.length ?? 0;
+  }
+
+  /**
+   * Whether {@link EngineSocket.bufferedAmount} reached the backpressure `highWaterMark`: the client
+   * reads slower than the server writes. Volatile packets are dropped while it holds.
+   */
+  get needsDrain(): boolean {
+    const limits = this.#host.opts.backpressure;
+    return limits !== undefined && this.bufferedAmount >= limits.highWaterMark;
   }
 
   /** @internal TransportOwner */
@@ -300,7 +335,8 @@ export class EngineSocket
   send(data: SendableData, opts?: SendOptions | (() => void), cb?: () => void): this {
     const callback = typeof opts === "function" ? opts : cb;
     const compress = typeof opts === "object" ? opts.compress !== false : true;
-    this.#sendPacket(new OutboundPacket("message", toRawData(data)), compress, callback);
+    const key = typeof opts === "object" ? opts.key : undefined;
+    this.#sendPacket(new OutboundPacket("message", toRawData(data), key), compress, callback);
     return this;
   }
 
@@ -310,7 +346,8 @@ export class EngineSocket
   }
 
   /**
-   * Queues a packet encoded once for many sessions (see `preEncode`).
+   * Queues a packet encoded once for many sessions (see `preEncode`; its "latest value" key, if
+   * any, is given to `preEncode`).
    * @example const p = preEncode("hi"); for (const s of engine.clients.values()) s.sendPreEncoded(p);
    */
   sendPreEncoded(packet: PreEncodedPacket, opts?: SendOptions): this {
@@ -320,7 +357,28 @@ export class EngineSocket
 
   #sendPacket(packet: OutboundPacket, compress: boolean, cb: (() => void) | undefined): void {
     if (this.#state === "closing" || this.#state === "closed") return;
+    const limits = this.#host.opts.backpressure;
+    if (limits !== undefined && this.#buffer !== undefined) {
+      const inFlight = this.#transport.bufferedAmount;
+      if (packet.key !== undefined && inFlight + this.#bufferBytes >= limits.highWaterMark) {
+        this.#dropQueued(packet.key);
+      }
+      if (
+        inFlight + this.#bufferBytes + packet.size > limits.maxBufferedBytes ||
+        this.#buffer.length >= limits.maxBufferedPackets
+      ) {
+        this.#onClose(
+          "buffer full",
+          engineError(
+            EngineServerErrors.BUFFER_FULL,
+            `outgoing buffer full (${inFlight + this.#bufferBytes} bytes in ${this.#buffer.length} packets queued)`,
+          ),
+        );
+        return;
+      }
+    }
     this.emitReserved("packetCreate", packet);
+    this.#bufferBytes += packet.size;
     if (this.#buffer === undefined) this.#buffer = [packet];
     else this.#buffer.push(packet);
     if (compress) this.#compress = true;
@@ -331,6 +389,20 @@ export class EngineSocket
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       this.#host.scheduleFlush(this);
+    }
+  }
+
+  /** Removes the newest queued packet with this "latest value" key (congested sessions only). */
+  #dropQueued(key: string): void {
+    const buffer = this.#buffer;
+    if (buffer === undefined) return;
+    for (let i = buffer.length - 1; i >= 0; i--) {
+      const p = buffer[i] as OutboundPacket;
+      if (p.key === key) {
+        buffer.splice(i, 1);
+        this.#bufferBytes -= p.size;
+        return;
+      }
     }
   }
 
@@ -345,6 +417,7 @@ export class EngineSocket
     if (this.#state === "closed" || packets === undefined || !this.#transport.writable) return;
     this.emitReserved("flush", packets);
     this.#buffer = undefined;
+    this.#bufferBytes = 0;
     const compress = this.#compress;
     this.#compress = false;
     if (this.#callbacks !== undefined) {
@@ -368,6 +441,7 @@ export class EngineSocket
     this.#transition("closing");
     if (discard) {
       this.#buffer = undefined;
+      this.#bufferBytes = 0;
       this.#callbacks = undefined;
     }
     if (this.#buffer === undefined) this.#transport.close();
@@ -386,8 +460,10 @@ export class EngineSocket
       this.#probe.discard(true);
       this.#probe = undefined;
     }
-    this.#transport.discard(true);
+    // A client that stopped reading will not read a close either: its connection is destroyed.
+    this.#transport.discard(true, reason === "buffer full");
     this.#buffer = undefined;
+    this.#bufferBytes = 0;
     this.#callbacks = undefined;
     this.#sentCallbacks = undefined;
     this.#host.removeSession(this);
@@ -513,6 +589,7 @@ export class EngineSocket
       if (this.#buffer === undefined) this.#transport.close();
       else this.#flush();
     } else if (this.#buffer !== undefined) this.#flush();
+    else this.#sink?.onEngineDrain();
   }
 
   /** @internal */
@@ -534,8 +611,31 @@ export class EngineSocket
     this.#host.decorateHeaders(req, headers, this.id, req === this.#request);
   }
 
+  /** Takes one token of the polling rate limit; false when the session is over its rate. */
+  #takeToken(): boolean {
+    const rate = this.#host.opts.pollingRateLimit;
+    if (rate === false) return true;
+    const now = Date.now();
+    if (this.#tokensAt === 0) this.#tokens = rate;
+    else this.#tokens = Math.min(rate, this.#tokens + ((now - this.#tokensAt) * rate) / 1000);
+    this.#tokensAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
   /** @internal a polling request for this sid. */
   onPollingRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.#takeToken()) {
+      const code = ErrorCodes.TOO_MANY_REQUESTS;
+      res.writeHead(errorStatus(code), { "Content-Type": "application/json", Connection: "close" });
+      res.end(JSON.stringify({ code, message: ErrorMessages[code] }));
+      this.#onClose(
+        "transport error",
+        engineError(EngineServerErrors.RATE_LIMITED, "polling requests over pollingRateLimit"),
+      );
+      return;
+    }
     if (this.#transport instanceof PollingTransport) this.#transport.onRequest(req, res);
     else {
       res.writeHead(400, { "Content-Length": "0" });

@@ -49,7 +49,9 @@ export interface ServerTransport {
   close(): void;
   /**
    * Tears down at once without reporting to the owner. A pending polling GET is answered with
-   * `close` when `closing` (session closed) or `noop` otherwise (session upgraded away).
+   * `close` when `closing` (session closed) or `noop` otherwise (session upgraded away). With
+   * `destroy`, a WebSocket's connection is destroyed instead of closed with a handshake (the
+   * client stopped reading; buffered frames are dropped).
    */
-  discard(closing: boolean): void;
+  discard(closing: boolean, destroy?: boolean): void;
 }

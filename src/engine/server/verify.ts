@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   ErrorCodes,
   ErrorMessages,
+  errorStatus,
   type TransportName,
 } from "../../protocol/engine.js";
 
@@ -78,20 +79,32 @@ export function errorMessage(err: RequestError): string {
   return typeof m === "string" && m.length > 0 ? m : ErrorMessages[err.code];
 }
 
-/** Answers a refused HTTP request: JSON body, 403 for `FORBIDDEN`, 400 otherwise. */
+/** Answers a refused HTTP request: JSON body, status from {@link errorStatus}. */
 export function abortRequest(res: ServerResponse, err: RequestError): void {
   if (res.headersSent || res.writableEnded) return;
-  const status = err.code === ErrorCodes.FORBIDDEN ? 403 : 400;
-  res.writeHead(status, { "Content-Type": "application/json" });
+  res.writeHead(errorStatus(err.code), { "Content-Type": "application/json" });
   res.end(JSON.stringify({ code: err.code, message: errorMessage(err) }));
 }
 
-/** Answers a refused upgrade with a raw HTTP 400 and destroys the socket. */
+const STATUS_LINES: Readonly<Record<number, string>> = {
+  400: "400 Bad Request",
+  403: "403 Forbidden",
+  429: "429 Too Many Requests",
+  503: "503 Service Unavailable",
+};
+
+/**
+ * Answers a refused upgrade with a raw HTTP response (400 as upstream; 403/429/503 for Tether's
+ * own refusals) and destroys the socket.
+ */
 export function abortUpgrade(socket: Duplex, err: RequestError): void {
   if (socket.writable) {
     const message = errorMessage(err);
+    const status = errorStatus(err.code);
+    // Upstream answers every refused upgrade with 400; only Tether's limits use other codes.
+    const line = STATUS_LINES[status === 403 ? 400 : status] ?? STATUS_LINES[400];
     socket.write(
-      "HTTP/1.1 400 Bad Request\r\n" +
+      `HTTP/1.1 ${line}\r\n` +
         "Connection: close\r\n" +
         "Content-type: text/html\r\n" +
         `Content-Length: ${Buffer.byteLength(message)}\r\n` +

@@ -145,11 +145,12 @@ export class WebSocketTransport implements ServerTransport {
     this.#owner.onTransportClose(this);
   }
 
-  discard(_closing?: boolean): void {
+  discard(_closing?: boolean, destroy = false): void {
     if (this.#state === "closed") {
       return;
     }
     this.#state = "closed";
-    this.#ws.close();
+    if (destroy) this.#ws.terminate();
+    else this.#ws.close();
   }
 }
