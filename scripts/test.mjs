@@ -19,27 +19,48 @@ function collect(dir, out) {
   return out;
 }
 
-const files = [];
-for (const tier of tiers) {
-  const d = join(testDir, tier);
-  if (!existsSync(d)) {
-    console.error(`unknown test tier: ${tier}`);
-    process.exit(2);
+// The `load` tier (hundreds to thousands of clients, timing assertions) runs after the others,
+// one file at a time, so that it neither disturbs nor is disturbed by them.
+const SERIAL = new Set(["load"]);
+
+function filesOf(list) {
+  const out = [];
+  for (const tier of list) {
+    const d = join(testDir, tier);
+    if (!existsSync(d)) {
+      console.error(`unknown test tier: ${tier}`);
+      process.exit(2);
+    }
+    collect(d, out);
   }
-  collect(d, files);
+  return out;
 }
-if (files.length === 0) {
+
+function run(files, concurrency) {
+  const args = [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    `--test-concurrency=${concurrency}`,
+    "--test-timeout=180000",
+    ...files,
+  ];
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
+  return r.status ?? 1;
+}
+
+const parallel = filesOf(tiers.filter((t) => !SERIAL.has(t)));
+const serial = filesOf(tiers.filter((t) => SERIAL.has(t)));
+if (parallel.length + serial.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
-const args = [
-  "--import",
-  "tsx",
-  "--test",
-  "--test-reporter=spec",
-  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`,
-  "--test-timeout=120000",
-  ...files,
-];
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit" });
-process.exit(r.status ?? 1);
+let status = 0;
+if (parallel.length > 0) status = run(parallel, process.env.TEST_CONCURRENCY ?? "2");
+if (serial.length > 0) {
+  if (parallel.length > 0) console.log("\n# serial tier: load (one file at a time)\n");
+  const s = run(serial, "1");
+  if (status === 0) status = s;
+}
+process.exit(status);
