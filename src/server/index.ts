@@ -1,6 +1,7 @@
 /** The Socket.IO server layer. */
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 export { Client } from "./client.js";
+export type { CloseOptions } from "./drain.js";
 export type { Handshake, ParsedUrlQuery } from "./handshake.js";
 export {
   type ExtendedError,

@@ -208,7 +208,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     this.#dirty.delete(id);
     if (pid === undefined) return;
     // Not persisted at disconnect (closed on purpose): the written-through session must go.
-    if (!this.#persisted.delete(pid)) this.#write(["DEL", this.#sessionPrefix + pid]);
+    if (!this.#persisted.delete(pid)) void this.#write(["DEL", this.#sessionPrefix + pid]);
   }
 
   #track(id: SocketId): void {
@@ -232,16 +232,20 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         const pid = this.#live.get(id);
         const socket = this.nsp.sockets.get(id);
         if (pid === undefined || !socket) continue;
-        this.#store(pid, { sid: id, rooms: [...(this.sids.get(id) ?? [])], data: socket.data });
+        void this.#store(pid, {
+          sid: id,
+          rooms: [...(this.sids.get(id) ?? [])],
+          data: socket.data,
+        });
       }
       this.#dirty.clear();
     });
   }
 
-  #store(pid: PrivateSessionId, session: StoredSession): void {
-    if (this.#maxDuration === undefined) return;
+  #store(pid: PrivateSessionId, session: StoredSession): Promise<void> | undefined {
+    if (this.#maxDuration === undefined) return undefined;
     const bytes = asBuffer(encode(session, { ignoreUndefined: true }));
-    this.#write([
+    return this.#write([
       "SET",
       this.#sessionPrefix + pid,
       bytes,
@@ -250,18 +254,27 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     ]);
   }
 
-  #write(args: Array<string | Buffer>): void {
-    const p = this.#conn.client.sendCommand(args).catch((err: unknown) => {
-      this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
-    });
+  #write(args: Array<string | Buffer>): Promise<void> {
+    const p = this.#conn.client.sendCommand(args).then(
+      () => undefined,
+      (err: unknown) => {
+        this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
+      },
+    );
     this.#writes.add(p);
     void p.finally(() => this.#writes.delete(p));
+    return p;
   }
 
-  override persistSession(session: Session): void {
+  /** Stores the session (expiring); the promise settles once Redis has it. */
+  override persistSession(session: Session): Promise<void> | undefined {
     this.#persisted.add(session.pid);
     this.#dirty.delete(session.sid);
-    this.#store(session.pid, { sid: session.sid, rooms: [...session.rooms], data: session.data });
+    return this.#store(session.pid, {
+      sid: session.sid,
+      rooms: [...session.rooms],
+      data: session.data,
+    });
   }
 
   override async restoreSession(
