@@ -54,6 +54,14 @@ export async function typedUsage(io: TypedServer): Promise<void> {
     socket.emit("unknown");
     socket.on("hello", () => {});
     socket.on("question", (q, cb) => cb(q.toUpperCase()));
+    // Backpressure API: typed like emit, reserved `drain` without arguments.
+    socket.latest().emit("basicEmit", 1, "2", Buffer.from([3]));
+    io.to("room").latest("k").emit("noArg");
+    // @ts-expect-error latest() keeps the event typing
+    io.latest().emit("basicEmit", "1");
+    const queued: number = socket.bufferedAmount;
+    void queued;
+    socket.on("drain", () => {});
     // @ts-expect-error listener does not match the event signature
     socket.on("hello", (x: number) => void x);
     socket.on("disconnect", (reason) => {
