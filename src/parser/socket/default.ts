@@ -4,7 +4,6 @@
  * and sent as the following binary messages. Browser-safe.
  */
 import {
-  DEFAULT_MAX_ATTACHMENTS,
   type Packet,
   PacketType,
   type PacketTypeValue,
@@ -20,7 +19,14 @@ import type {
   Encoder,
   Parser,
 } from "./types.js";
-import { isPayloadValid } from "./validate.js";
+import {
+  type DecodeLimits,
+  envelopeDepth,
+  isEventNameTooLong,
+  isJsonTooDeep,
+  isPayloadValid,
+  resolveLimits,
+} from "./validate.js";
 
 function failure(code: string, message: string): DecodeResult {
   return { ok: false, error: new TetherError(code, message) };
@@ -82,7 +88,7 @@ interface Header {
 /** Parses one text message (PROTOCOL.md §3.2); never throws. */
 export function decodeText(
   str: string,
-  maxAttachments: number,
+  limits: DecodeLimits = resolveLimits(undefined),
 ): { ok: true; value: Header } | { ok: false; error: TetherError } {
   const bad = (code: string, message: string) =>
     ({ ok: false, error: new TetherError(code, message) }) as const;
@@ -98,8 +104,12 @@ export function decodeText(
       return bad(SocketErrorCodes.INVALID_ATTACHMENTS, "illegal attachments");
     }
     attachments = Number(str.slice(1, end));
-    if (attachments > maxAttachments)
-      return bad(SocketErrorCodes.TOO_MANY_ATTACHMENTS, "too many attachments");
+    if (attachments > limits.maxAttachments) {
+      return bad(
+        SocketErrorCodes.TOO_MANY_ATTACHMENTS,
+        `more than ${limits.maxAttachments} binary attachments`,
+      );
+    }
     i = end + 1;
   }
   let nsp = "/";
@@ -122,6 +132,15 @@ export function decodeText(
   }
   let data: unknown;
   if (i < str.length) {
+    const maxDepth = limits.maxDepth;
+    if (
+      maxDepth !== Number.POSITIVE_INFINITY &&
+      isJsonTooDeep(str, i, maxDepth + envelopeDepth(type))
+    )
+      return bad(
+        SocketErrorCodes.PAYLOAD_TOO_DEEP,
+        `arguments nested deeper than ${maxDepth} levels`,
+      );
     try {
       data = JSON.parse(str.slice(i));
     } catch {
@@ -129,6 +148,12 @@ export function decodeText(
     }
   }
   if (!isPayloadValid(type, data)) return bad(SocketErrorCodes.INVALID_PAYLOAD, "invalid payload");
+  if (isEventNameTooLong(type, data, limits.maxEventNameLength)) {
+    return bad(
+      SocketErrorCodes.EVENT_NAME_TOO_LONG,
+      `event name longer than ${limits.maxEventNameLength} characters`,
+    );
+  }
   const packet: Packet = { type, nsp, data, id, attachments };
   return { ok: true, value: { packet } };
 }
@@ -138,10 +163,10 @@ export class DefaultDecoder implements Decoder {
   #state: "idle" | "binary" | "destroyed" = "idle";
   #pending: Packet | undefined;
   #buffers: unknown[] | undefined;
-  readonly #maxAttachments: number;
+  readonly #limits: DecodeLimits;
 
   constructor(opts?: DecoderOptions) {
-    this.#maxAttachments = opts?.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    this.#limits = resolveLimits(opts);
   }
 
   add(chunk: string | Uint8Array): DecodeResult {
@@ -165,7 +190,7 @@ export class DefaultDecoder implements Decoder {
           "got plaintext data when reconstructing a packet",
         );
       }
-      const r = decodeText(chunk, this.#maxAttachments);
+      const r = decodeText(chunk, this.#limits);
       if (!r.ok) return r;
       const { packet } = r.value;
       if (packet.attachments === undefined) return { ok: true, packet };

@@ -17,8 +17,25 @@ import {
   SocketErrorCodes,
 } from "../../protocol/socket.js";
 import { TetherError } from "../../shared/errors.js";
-import type { DecodeResult, Decoder, EncodedChunk, Encoder, Parser } from "./types.js";
-import { isAckId, isNamespace, isPayloadValid, isPlainObject } from "./validate.js";
+import type {
+  DecodeResult,
+  Decoder,
+  DecoderOptions,
+  EncodedChunk,
+  Encoder,
+  Parser,
+} from "./types.js";
+import {
+  type DecodeLimits,
+  envelopeDepth,
+  isAckId,
+  isEventNameTooLong,
+  isNamespace,
+  isPayloadValid,
+  isPlainObject,
+  isValueTooDeep,
+  resolveLimits,
+} from "./validate.js";
 
 const NOTEPACK_EXT = 0;
 /** fixext header byte for each fixed data length. */
@@ -94,6 +111,11 @@ function invalid(code: string, message: string): DecodeResult {
 export class MsgpackPacketDecoder implements Decoder {
   #state: "open" | "destroyed" = "open";
   readonly #decoder = new MsgpackDecoder({ extensionCodec: notepackExtensions });
+  readonly #limits: DecodeLimits;
+
+  constructor(opts?: DecoderOptions) {
+    this.#limits = resolveLimits(opts);
+  }
 
   add(chunk: string | Uint8Array): DecodeResult {
     if (this.#state === "destroyed")
@@ -126,6 +148,20 @@ export class MsgpackPacketDecoder implements Decoder {
     if (t === PacketType.ACK && id === undefined) {
       return invalid(SocketErrorCodes.INVALID_ACK_ID, "acknowledgement without id");
     }
+    const { maxEventNameLength, maxDepth } = this.#limits;
+    if (isEventNameTooLong(t, data, maxEventNameLength)) {
+      return invalid(
+        SocketErrorCodes.EVENT_NAME_TOO_LONG,
+        `event name longer than ${maxEventNameLength} characters`,
+      );
+    }
+    // Nesting deeper than `maxDepth` needs at least one header byte per level.
+    if (chunk.byteLength > maxDepth && isValueTooDeep(data, maxDepth + envelopeDepth(t))) {
+      return invalid(
+        SocketErrorCodes.PAYLOAD_TOO_DEEP,
+        `arguments nested deeper than ${maxDepth} levels`,
+      );
+    }
     return { ok: true, packet: { type: t, nsp, data, id } };
   }
 
@@ -137,5 +173,5 @@ export class MsgpackPacketDecoder implements Decoder {
 /** The msgpack parser, wire-compatible with `socket.io-msgpack-parser`. */
 export const msgpackParser: Parser = {
   createEncoder: () => new MsgpackPacketEncoder(),
-  createDecoder: () => new MsgpackPacketDecoder(),
+  createDecoder: (opts) => new MsgpackPacketDecoder(opts),
 };

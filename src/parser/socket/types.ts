@@ -28,10 +28,26 @@ export interface Decoder {
   destroy(): void;
 }
 
-/** Options of a decoder. */
+/**
+ * Options of a decoder: limits on untrusted input. A packet over a limit is a decode failure
+ * whose error code names the limit. The server passes its resolved limits; a decoder created
+ * without them (as the client's) checks only `maxAttachments`.
+ */
 export interface DecoderOptions {
   /** Maximum binary attachments per packet. @default 10 */
   maxAttachments?: number;
+  /**
+   * Longest event name (UTF-16 code units) of an EVENT / BINARY_EVENT; numeric names pass.
+   * @default Infinity (unchecked)
+   */
+  maxEventNameLength?: number;
+  /**
+   * Deepest nesting of one EVENT / ACK argument, or of a CONNECT auth object: a scalar is 0,
+   * `{}` and `[]` are 1, `{"a":[1]}` is 2. The array holding an EVENT's name and arguments
+   * does not count.
+   * @default Infinity (unchecked)
+   */
+  maxDepth?: number;
 }
 
 /** A Socket.IO packet codec. Client and server must use the same one. */
