@@ -76,6 +76,25 @@ function reaches(
   return !opts.except.some((r) => rooms.has(r));
 }
 
+/** `a` < `b` → negative, as stream entry ids (`<ms>-<seq>`) order. */
+function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split("-").map(Number);
+  const [bMs = 0, bSeq = 0] = b.split("-").map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+/**
+ * A session being restored on this node. Its replay is read from the stream up to `cut`; entries
+ * after the cut that this node delivers before the socket has joined its rooms would reach no
+ * one, so they are kept in `late` and appended to the replay when the socket joins.
+ */
+interface Restoring {
+  readonly rooms: ReadonlySet<Room>;
+  cut: string | undefined;
+  missed: unknown[][] | undefined;
+  readonly late: Array<{ readonly id: string; readonly data: unknown[] }>;
+}
+
 interface StoredSession {
   readonly sid: SocketId;
   readonly rooms: Room[];
@@ -107,6 +126,16 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   readonly #writes = new Set<Promise<unknown>>();
   #flushScheduled = false;
   #refresh: ReturnType<typeof setInterval> | undefined;
+  /** Sessions whose restore is in progress, by socket id. */
+  readonly #restoring = new Map<SocketId, Restoring>();
+  /**
+   * Sockets restored a moment ago: id → cut. Entries up to the cut were replayed to them, so a
+   * live copy arriving late (the read loop lags behind the replay's `XRANGE`) is not sent again.
+   * An entry goes once the read loop has passed the cut.
+   */
+  readonly #replayed = new Map<SocketId, string>();
+  /** Id of the last entry the read loop delivered. */
+  #readerAt: string | undefined;
 
   constructor(nsp: AdapterHost, conn: StreamConnection, opts: RedisStreamsAdapterOptions = {}) {
     super(nsp, opts);
@@ -169,7 +198,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       opts: toWireOptions(opts),
     };
     this.#conn.publish(message).then(
-      (offset) => this.broadcastLocally(withOffset(packet, offset), opts),
+      (offset) => this.#deliver(packet, opts, offset),
       (err: unknown) => {
         this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
         this.broadcastLocally(packet, opts);
@@ -182,17 +211,51 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     opts: BroadcastOptions,
     offset?: string,
   ): void {
+    if (offset !== undefined) this.#readerAt = offset;
     if (offset !== undefined && this.#recoverable(packet, opts)) {
-      this.broadcastLocally(withOffset(packet, offset), opts);
+      this.#deliver(packet, opts, offset);
       return;
     }
     this.broadcastLocally(packet, opts);
+  }
+
+  /** Delivers a recoverable packet here, minding sessions being (or just) restored. */
+  #deliver(packet: Packet, opts: BroadcastOptions, offset: string): void {
+    const out = withOffset(packet, offset);
+    let except: Set<Room> | undefined;
+    if (this.#restoring.size > 0 || this.#replayed.size > 0) {
+      const wire = toWireOptions(opts);
+      for (const r of this.#restoring.values()) {
+        if (reaches(wire, r.rooms)) r.late.push({ id: offset, data: out.data as unknown[] });
+      }
+      for (const [id, cut] of this.#replayed) {
+        if (this.#readerAt !== undefined && compareIds(this.#readerAt, cut) > 0) {
+          this.#replayed.delete(id);
+        } else if (compareIds(offset, cut) <= 0) {
+          except ??= new Set(opts.except);
+          except.add(id);
+        }
+      }
+    }
+    this.broadcastLocally(out, except === undefined ? opts : { ...opts, except });
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
   override addAll(id: SocketId, rooms: Iterable<Room>): void {
     super.addAll(id, rooms);
+    const restoring = this.#restoring.get(id);
+    if (restoring !== undefined) {
+      // The socket joins: entries delivered since the cut join the replay, in stream order.
+      this.#restoring.delete(id);
+      const { cut, missed } = restoring;
+      if (cut !== undefined && missed !== undefined) {
+        for (const { id: entry, data } of restoring.late) {
+          if (compareIds(entry, cut) > 0) missed.push(data);
+        }
+        this.#replayed.set(id, cut);
+      }
+    }
     this.#track(id);
   }
 
@@ -203,6 +266,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
 
   override delAll(id: SocketId): void {
     super.delAll(id);
+    this.#restoring.delete(id);
+    this.#replayed.delete(id);
     const pid = this.#live.get(id);
     this.#live.delete(id);
     this.#dirty.delete(id);
@@ -297,8 +362,20 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     }
     if (!stored || !(await this.#conn.has(offset))) return undefined;
     const rooms = new Set(stored.rooms);
+    // From here on, entries delivered on this node that reach the session are kept (see addAll).
+    const restoring: Restoring = { rooms, cut: undefined, missed: undefined, late: [] };
+    this.#restoring.set(stored.sid, restoring);
+    let entries: Awaited<ReturnType<StreamConnection["range"]>>;
+    try {
+      entries = await this.#conn.range(offset, this.#maxMissed * 4);
+    } catch (err) {
+      this.#restoring.delete(stored.sid);
+      throw err;
+    }
     const missedPackets: unknown[][] = [];
-    for (const { id, message } of await this.#conn.range(offset, this.#maxMissed * 4)) {
+    let cut = offset;
+    for (const { id, message } of entries) {
+      cut = id;
       if (message.type !== "broadcast" || message.nsp !== this.nsp.name) continue;
       if (message.requestId !== undefined || message.opts.flags.volatile) continue;
       const data = message.packet.data;
@@ -307,6 +384,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       missedPackets.push([...data, id]);
       if (missedPackets.length >= this.#maxMissed) break;
     }
+    restoring.cut = cut;
+    restoring.missed = missedPackets;
     return { sid: stored.sid, pid, rooms: stored.rooms, data: stored.data, missedPackets };
   }
 }
