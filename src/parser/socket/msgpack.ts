@@ -82,9 +82,20 @@ const notepackExtensions: ExtensionCodecType<undefined> = {
   },
 };
 
+/**
+ * Deepest value the encoder writes (it recurses, so it needs a bound): far above the server's
+ * default `maxDepth` of 100 plus the packet map and arguments array, far below the stack.
+ */
+const ENCODER_MAX_DEPTH = 1000;
+
 /** Encodes each packet as one msgpack map. */
 export class MsgpackPacketEncoder implements Encoder {
-  readonly #encoder = new MsgpackEncoder({ extensionCodec: notepackExtensions });
+  // The codec's own depth guard (100 by default) counts the packet map and the arguments
+  // array, so it refused to echo an argument the server's `maxDepth` (100) accepts.
+  readonly #encoder = new MsgpackEncoder({
+    extensionCodec: notepackExtensions,
+    maxDepth: ENCODER_MAX_DEPTH,
+  });
 
   encode(packet: Packet): EncodedChunk[] {
     const type =
