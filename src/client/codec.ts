@@ -21,7 +21,7 @@ import {
   type Packet,
   PacketType,
   type PacketTypeValue,
-  SocketErrorCodes,
+  type SocketErrorCode,
 } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 
@@ -29,7 +29,7 @@ import { TetherError } from "../shared/errors.js";
 const HEADER = /^([0-6])(?:(\d{1,16})-)?(?:(\/[^,]*),?)?(\d{0,16})([\s\S]*)$/;
 
 /** A rejected chunk; the code (from the shared catalog) says why. */
-const fail = (code: string): DecodeResult => ({
+const fail = (code: SocketErrorCode): DecodeResult => ({
   ok: false,
   error: new TetherError(code, "invalid packet"),
 });
@@ -73,9 +73,9 @@ class ClientDecoder implements Decoder {
   add(chunk: string | Uint8Array): DecodeResult {
     const state = this.#state;
     const p = this.#pending;
-    if (state === "destroyed") return fail(SocketErrorCodes.DECODER_DESTROYED);
+    if (state === "destroyed") return fail("SIO_ERR_DECODER_DESTROYED");
     if (typeof chunk !== "string") {
-      if (state !== "binary" || !p) return fail(SocketErrorCodes.UNEXPECTED_BINARY);
+      if (state !== "binary" || !p) return fail("SIO_ERR_UNEXPECTED_BINARY");
       this.#buffers.push(chunk);
       return this.#buffers.length < (p.attachments ?? 0)
         ? { ok: true, packet: undefined }
@@ -83,10 +83,10 @@ class ClientDecoder implements Decoder {
     }
     if (state === "binary") {
       this.#reset("idle");
-      return fail(SocketErrorCodes.UNEXPECTED_TEXT);
+      return fail("SIO_ERR_UNEXPECTED_TEXT");
     }
     const m = HEADER.exec(chunk);
-    if (!m) return fail(SocketErrorCodes.UNKNOWN_PACKET_TYPE);
+    if (!m) return fail("SIO_ERR_UNKNOWN_PACKET_TYPE");
     const type = Number(m[1]) as PacketTypeValue;
     const count = m[2] === undefined ? undefined : Number(m[2]);
     const id = m[4] ? Number(m[4]) : undefined;
@@ -94,7 +94,7 @@ class ClientDecoder implements Decoder {
     try {
       if (m[5]) data = JSON.parse(m[5]);
     } catch {
-      return fail(SocketErrorCodes.INVALID_JSON);
+      return fail("SIO_ERR_INVALID_JSON");
     }
     const binary = type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK;
     const ack = type === PacketType.ACK || type === PacketType.BINARY_ACK;
@@ -104,7 +104,7 @@ class ClientDecoder implements Decoder {
       (id === undefined ? ack : !isAckId(id)) ||
       !isPayloadValid(type, data)
     )
-      return fail(SocketErrorCodes.INVALID_PAYLOAD);
+      return fail("SIO_ERR_INVALID_PAYLOAD");
     const packet: Packet = { type, nsp: m[3] ?? "/", data, id, attachments: count };
     if (!binary) return { ok: true, packet };
     if (!count) return this.#complete(packet);
@@ -122,7 +122,7 @@ class ClientDecoder implements Decoder {
       // A bad placeholder (TetherError) or input nested deep enough to exhaust the stack.
       return err instanceof TetherError
         ? { ok: false, error: err }
-        : fail(SocketErrorCodes.INVALID_PAYLOAD);
+        : fail("SIO_ERR_INVALID_PAYLOAD");
     }
   }
 

@@ -3,8 +3,14 @@
  * `{"_placeholder":true,"num":N}` (depth-first order) and reconstruction from received chunks.
  * Browser-safe.
  */
-import { SocketErrorCodes } from "../../protocol/socket.js";
+import type { SocketErrorCode } from "../../protocol/socket.js";
 import { TetherError } from "../../shared/errors.js";
+
+/**
+ * The one code this module raises, as a literal: importing the `SocketErrorCodes` catalog would put
+ * the whole object into the browser bundle, which only needs this entry.
+ */
+const INVALID_PLACEHOLDER: SocketErrorCode = "SIO_ERR_INVALID_PLACEHOLDER";
 
 const hasBlob = typeof Blob === "function";
 const hasFile = typeof File === "function";
@@ -115,7 +121,7 @@ export function reconstruct(data: unknown, buffers: readonly unknown[]): unknown
   const out = substitute(data, buffers, used);
   if (used.size !== buffers.length) {
     throw new TetherError(
-      SocketErrorCodes.INVALID_PLACEHOLDER,
+      INVALID_PLACEHOLDER,
       `${buffers.length - used.size} attachment(s) not referenced by any placeholder`,
     );
   }
@@ -127,7 +133,7 @@ function substitute(data: unknown, buffers: readonly unknown[], used: Set<number
   const num = placeholderNum(data);
   if (num !== undefined) {
     if (typeof num !== "number" || !Number.isInteger(num) || num < 0 || num >= buffers.length) {
-      throw new TetherError(SocketErrorCodes.INVALID_PLACEHOLDER, "illegal attachment index");
+      throw new TetherError(INVALID_PLACEHOLDER, "illegal attachment index");
     }
     used.add(num);
     return buffers[num];
