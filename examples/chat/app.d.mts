@@ -42,8 +42,12 @@ export interface ChatServer {
   readonly io: ChatIoServer;
   /** The HTTP server. */
   readonly http: HttpServer;
-  /** Disconnects everyone, stops listening and closes the Redis clients. */
-  close(): Promise<void>;
+  /**
+   * Disconnects everyone, stops listening and closes the Redis clients. With `{ drain: ms }`,
+   * a graceful drain (`io.close({ drain })`): new connections are refused, connected tabs are
+   * asked to reconnect elsewhere in batches over the window.
+   */
+  close(options?: { drain?: number }): Promise<void>;
 }
 
 /** Starts the chat: Express page + Socket.IO on one HTTP server. */

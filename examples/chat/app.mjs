@@ -37,8 +37,10 @@ const CONTENT_SECURITY_POLICY = [
  * @property {number} port The port actually bound.
  * @property {import("./app.d.mts").ChatIoServer} io The Socket.IO server.
  * @property {import("node:http").Server} http The HTTP server.
- * @property {() => Promise<void>} close Disconnects everyone, stops listening and closes the
- *   Redis clients.
+ * @property {(options?: { drain?: number }) => Promise<void>} close Disconnects everyone,
+ *   stops listening and closes the Redis clients. With `{ drain: ms }`, new connections are
+ *   refused at once and connected tabs are moved away gradually over the window (they reconnect
+ *   to another chat process behind the same load balancer and rejoin their room).
  */
 
 /**
@@ -91,11 +93,18 @@ export async function createChatServer(options = {}) {
 
   /** @type {Promise<void> | undefined} */
   let closing;
-  const close = () => {
+  /** @param {{ drain?: number }} [options] */
+  const close = (options = {}) => {
     closing ??= (async () => {
       const closed = new Promise((resolve) => http.once("close", resolve));
-      chat.close();
-      await io.close();
+      if (options.drain === undefined) {
+        chat.close();
+        await io.close();
+      } else {
+        // Handlers keep running while tabs leave; pending announcements stop afterwards.
+        await io.close({ drain: options.drain });
+        chat.close();
+      }
       // Socket.IO closes the HTTP server it is attached to; make sure of it, and end idle
       // keep-alive connections so the port is free at once.
       if (http.listening) http.close();

@@ -1,6 +1,7 @@
 // `npm start`: the chat on http://127.0.0.1:3000 (PORT and HOST pick another address; with
-// REDIS_URL, every chat process on that Redis shares rooms). Ctrl-C or SIGTERM disconnects
-// everyone, closes the Redis clients and exits.
+// REDIS_URL, every chat process on that Redis shares rooms). SIGTERM or Ctrl-C drains: new
+// connections are refused, connected tabs are asked to reconnect elsewhere in batches over
+// DRAIN_MS (default 10 s; 0 closes at once), then the Redis clients close and the process exits.
 import { createChatServer } from "./app.mjs";
 
 const port = Number.parseInt(process.env.PORT ?? "3000", 10);
@@ -10,6 +11,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const redisUrl = process.env.REDIS_URL || undefined;
+const drainMs = Number(process.env.DRAIN_MS ?? "10000");
+if (!Number.isFinite(drainMs) || drainMs < 0) {
+  console.error(`DRAIN_MS must be a number of milliseconds, got "${process.env.DRAIN_MS}"`);
+  process.exit(1);
+}
 
 const chat = await createChatServer({
   port,
@@ -35,8 +41,12 @@ let stopping = false;
 const stop = (signal) => {
   if (stopping) process.exit(1); // a second Ctrl-C: give up waiting
   stopping = true;
-  console.log(`\n${signal}: closing connections…`);
-  chat.close().then(() => process.exit(0));
+  console.log(
+    drainMs > 0
+      ? `\n${signal}: draining for up to ${drainMs} ms (again to exit at once)…`
+      : `\n${signal}: closing connections…`,
+  );
+  chat.close(drainMs > 0 ? { drain: drainMs } : {}).then(() => process.exit(0));
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -92,7 +92,17 @@ async function run(op: string, msg: Record<string, unknown>): Promise<unknown> {
       return seq;
     case "drain": {
       drainStart = performance.now();
-      await io.close({ drain: Number(msg.ms) });
+      const ms = Number(msg.ms);
+      // DRAIN_DEBUG: what is still open just before the deadline.
+      const probe = env.DRAIN_DEBUG
+        ? setTimeout(() => {
+            for (const conn of io.engine.clients.values()) {
+              console.error(`${conn.id} ${conn.transport.name} ${conn.readyState}`);
+            }
+          }, ms - 100)
+        : undefined;
+      await io.close({ drain: ms });
+      clearTimeout(probe);
       const elapsedMs = performance.now() - drainStart;
       // One batch is released in one synchronous loop: releases closer than 20 ms are one batch.
       const sorted = [...releases].sort((x, y) => x - y);
