@@ -200,7 +200,13 @@ export class Namespace<
           else run(i + 1);
         };
         try {
-          fn(socket, next);
+          // An async middleware that rejects refuses the connection like one that throws.
+          const result: unknown = fn(socket, next);
+          if (result instanceof Promise) {
+            result.catch((err: unknown) =>
+              next(err instanceof Error ? err : new Error(String(err))),
+            );
+          }
         } catch (err) {
           next(err instanceof Error ? err : new Error(String(err)));
         }

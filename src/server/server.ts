@@ -309,8 +309,14 @@ export class Server<
       }
       const [match, parent] = entry;
       let answered = false;
+      // A matcher that throws (or, async, rejects) does not match.
+      const noMatch = (): void => {
+        if (answered) return;
+        answered = true;
+        next(i + 1);
+      };
       try {
-        match(name, auth, (err, allow) => {
+        const result: unknown = match(name, auth, (err, allow) => {
           if (answered) return;
           answered = true;
           if (err || !allow) {
@@ -319,11 +325,9 @@ export class Server<
           }
           fn(this._nsps.get(name) ?? parent.createChild(name));
         });
+        if (result instanceof Promise) result.catch(noMatch);
       } catch {
-        if (!answered) {
-          answered = true;
-          next(i + 1);
-        }
+        noMatch();
       }
     };
     next(0);
