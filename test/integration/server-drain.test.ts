@@ -239,5 +239,44 @@ describe(
         assert.deepEqual(got, [1, 2, 3]);
       });
     }
+
+    it("loses and repeats no packet while a fast broadcast runs during the move (polling and websocket)", async () => {
+      const { a, b } = await twoNodes();
+      const proxy = await startSwitchProxy(a.port, { sticky: true });
+      cleanups.push(() => proxy.close());
+      a.io.on("connection", (s) => s.join("room"));
+      const n = 8;
+      const clients = Array.from({ length: n }, (_, i) =>
+        ioc(proxy.url, {
+          forceNew: true,
+          reconnectionDelay: 20,
+          reconnectionDelayMax: 50,
+          transports: [i % 2 === 0 ? "polling" : "websocket"],
+        }),
+      );
+      for (const c of clients) cleanups.push(() => c.disconnect());
+      const got = clients.map(() => [] as number[]);
+      clients.forEach((c, i) => {
+        c.on("seq", (v: number) => got[i]?.push(v));
+      });
+      await waitFor(() => clients.every((c) => c.connected), 10_000, "clients on A");
+      let seq = 0;
+      // A broadcast every 2 ms (pacing, not a wait) so that some land while sessions are restored.
+      const publisher = setInterval(() => b.io.to("room").emit("seq", ++seq), 2);
+      cleanups.push(() => clearInterval(publisher));
+      await waitFor(() => got.every((g) => g.length >= 5), 10_000, "first packets");
+      proxy.switchTo(b.port);
+      await a.io.close({ drain: 400 });
+      await waitFor(() => clients.every((c) => c.connected && c.recovered), 10_000, "recovered");
+      const mark = seq;
+      await waitFor(() => got.every((g) => (g.at(-1) ?? 0) >= mark + 20), 10_000, "more packets");
+      clearInterval(publisher);
+      await waitFor(() => got.every((g) => g.at(-1) === seq), 10_000, "last packet");
+      for (const g of got)
+        assert.deepEqual(
+          g,
+          Array.from({ length: seq }, (_, i) => i + 1),
+        );
+    });
   },
 );
