@@ -40,6 +40,15 @@ function workers(): Worker[] {
     .sort((a, b) => a.id - b.id);
 }
 
+/** The sid of a request line; a malformed %-escape (hostile input) is kept as written. */
+function decodeSid(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
@@ -71,7 +80,7 @@ export function setupStickyPrimary(opts: StickyPrimaryOptions = {}): StickyPrima
     const list = workers();
     const firstLine = head.toString("latin1", 0, Math.min(head.length, 2048)).split("\r\n", 1)[0];
     const sid = /[?&]sid=([^&\s]+)/.exec(firstLine ?? "")?.[1];
-    const owner = sid === undefined ? undefined : owners.get(decodeURIComponent(sid));
+    const owner = sid === undefined ? undefined : owners.get(decodeSid(sid));
     const owned = owner === undefined ? undefined : cluster.workers?.[owner];
     if (owned?.isConnected()) return owned;
     if (list.length === 0) return undefined;
