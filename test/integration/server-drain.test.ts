@@ -165,7 +165,7 @@ describe(
   () => {
     let redis: RedisInstance | undefined;
 
-    async function twoNodes(): Promise<{ a: Node; b: Node }> {
+    async function startNodes(count: number): Promise<Node[]> {
       redis ??= await startRedis();
       const r = redis;
       cleanups.push(async () => {
@@ -174,7 +174,7 @@ describe(
       });
       const key = randomPrefix();
       const nodes: Node[] = [];
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < count; i++) {
         const redisClient = createClient({ url: r.url });
         redisClient.on("error", () => {});
         await redisClient.connect();
@@ -186,7 +186,11 @@ describe(
           }),
         );
       }
-      const [a, b] = nodes as [Node, Node];
+      return nodes;
+    }
+
+    async function twoNodes(): Promise<{ a: Node; b: Node }> {
+      const [a, b] = (await startNodes(2)) as [Node, Node];
       return { a, b };
     }
 
@@ -240,43 +244,50 @@ describe(
       });
     }
 
-    it("loses and repeats no packet while a fast broadcast runs during the move (polling and websocket)", async () => {
-      const { a, b } = await twoNodes();
-      const proxy = await startSwitchProxy(a.port, { sticky: true });
-      cleanups.push(() => proxy.close());
-      a.io.on("connection", (s) => s.join("room"));
-      const n = 8;
-      const clients = Array.from({ length: n }, (_, i) =>
-        ioc(proxy.url, {
-          forceNew: true,
-          reconnectionDelay: 20,
-          reconnectionDelayMax: 50,
-          transports: [i % 2 === 0 ? "polling" : "websocket"],
-        }),
-      );
-      for (const c of clients) cleanups.push(() => c.disconnect());
-      const got = clients.map(() => [] as number[]);
-      clients.forEach((c, i) => {
-        c.on("seq", (v: number) => got[i]?.push(v));
-      });
-      await waitFor(() => clients.every((c) => c.connected), 10_000, "clients on A");
-      let seq = 0;
-      // A broadcast every 2 ms (pacing, not a wait) so that some land while sessions are restored.
-      const publisher = setInterval(() => b.io.to("room").emit("seq", ++seq), 2);
-      cleanups.push(() => clearInterval(publisher));
-      await waitFor(() => got.every((g) => g.length >= 5), 10_000, "first packets");
-      proxy.switchTo(b.port);
-      await a.io.close({ drain: 400 });
-      await waitFor(() => clients.every((c) => c.connected && c.recovered), 10_000, "recovered");
-      const mark = seq;
-      await waitFor(() => got.every((g) => (g.at(-1) ?? 0) >= mark + 20), 10_000, "more packets");
-      clearInterval(publisher);
-      await waitFor(() => got.every((g) => g.at(-1) === seq), 10_000, "last packet");
-      for (const g of got)
-        assert.deepEqual(
-          g,
-          Array.from({ length: seq }, (_, i) => i + 1),
+    for (const from of ["the node they move to", "a third node"] as const) {
+      it(`loses and repeats no packet while ${from} broadcasts fast during the move (polling and websocket)`, async () => {
+        const [a, b, c3] = (await startNodes(from === "a third node" ? 3 : 2)) as [
+          Node,
+          Node,
+          Node?,
+        ];
+        const publisherNode = c3 ?? b;
+        const proxy = await startSwitchProxy(a.port, { sticky: true });
+        cleanups.push(() => proxy.close());
+        a.io.on("connection", (s) => s.join("room"));
+        const n = 8;
+        const clients = Array.from({ length: n }, (_, i) =>
+          ioc(proxy.url, {
+            forceNew: true,
+            reconnectionDelay: 20,
+            reconnectionDelayMax: 50,
+            transports: [i % 2 === 0 ? "polling" : "websocket"],
+          }),
         );
-    });
+        for (const c of clients) cleanups.push(() => c.disconnect());
+        const got = clients.map(() => [] as number[]);
+        clients.forEach((c, i) => {
+          c.on("seq", (v: number) => got[i]?.push(v));
+        });
+        await waitFor(() => clients.every((c) => c.connected), 10_000, "clients on A");
+        let seq = 0;
+        // A broadcast every 2 ms (pacing, not a wait) so that some land while sessions are restored.
+        const publisher = setInterval(() => publisherNode.io.to("room").emit("seq", ++seq), 2);
+        cleanups.push(() => clearInterval(publisher));
+        await waitFor(() => got.every((g) => g.length >= 5), 10_000, "first packets");
+        proxy.switchTo(b.port);
+        await a.io.close({ drain: 400 });
+        await waitFor(() => clients.every((c) => c.connected && c.recovered), 10_000, "recovered");
+        const mark = seq;
+        await waitFor(() => got.every((g) => (g.at(-1) ?? 0) >= mark + 20), 10_000, "more packets");
+        clearInterval(publisher);
+        await waitFor(() => got.every((g) => g.at(-1) === seq), 10_000, "last packet");
+        for (const g of got)
+          assert.deepEqual(
+            g,
+            Array.from({ length: seq }, (_, i) => i + 1),
+          );
+      });
+    }
   },
 );
