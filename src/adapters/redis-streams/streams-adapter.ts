@@ -131,11 +131,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   /**
    * Sockets restored a moment ago: id → cut. Entries up to the cut were replayed to them, so a
    * live copy arriving late (the read loop lags behind the replay's `XRANGE`) is not sent again.
-   * An entry goes once the read loop has passed the cut.
+   * An entry goes once the read loop has passed the cut (normally within one `XREAD`).
    */
   readonly #replayed = new Map<SocketId, string>();
-  /** Id of the last entry the read loop delivered. */
-  #readerAt: string | undefined;
 
   constructor(nsp: AdapterHost, conn: StreamConnection, opts: RedisStreamsAdapterOptions = {}) {
     super(nsp, opts);
@@ -211,12 +209,21 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     opts: BroadcastOptions,
     offset?: string,
   ): void {
-    if (offset !== undefined) this.#readerAt = offset;
     if (offset !== undefined && this.#recoverable(packet, opts)) {
       this.#deliver(packet, opts, offset);
       return;
     }
     this.broadcastLocally(packet, opts);
+  }
+
+  /** Every entry of this namespace the read loop sees, this node's own included. */
+  override onMessage(message: ClusterMessage, offset?: string): void {
+    if (offset !== undefined && this.#replayed.size > 0) {
+      for (const [id, cut] of this.#replayed) {
+        if (compareIds(offset, cut) > 0) this.#replayed.delete(id);
+      }
+    }
+    super.onMessage(message, offset);
   }
 
   /** Delivers a recoverable packet here, minding sessions being (or just) restored. */
@@ -229,9 +236,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         if (reaches(wire, r.rooms)) r.late.push({ id: offset, data: out.data as unknown[] });
       }
       for (const [id, cut] of this.#replayed) {
-        if (this.#readerAt !== undefined && compareIds(this.#readerAt, cut) > 0) {
-          this.#replayed.delete(id);
-        } else if (compareIds(offset, cut) <= 0) {
+        if (compareIds(offset, cut) <= 0) {
           except ??= new Set(opts.except);
           except.add(id);
         }
