@@ -34,6 +34,8 @@ export interface DrainHost {
   sessions(): Iterable<EngineSocket>;
   /** Number of open sessions. */
   count(): number;
+  /** Called before each batch is released (e.g. to index the connections' sockets once). */
+  beforeBatch?(): void;
   /**
    * Closes the sockets of one connection with a recoverable reason and resolves once their
    * sessions are persisted; the drain then closes the Engine.IO session.
@@ -110,6 +112,7 @@ export function drainSessions(
     const release = (batch: number): void => {
       if (done) return;
       released++;
+      host.beforeBatch?.();
       const left = total - batch;
       const take = Math.ceil(queue.length / left);
       for (const conn of queue.splice(0, take)) close(conn);

@@ -380,16 +380,20 @@ export class Server<
     const engine: EngineServer | undefined = this.engine;
     if (drain !== undefined && engine !== undefined) {
       engine.stopAccepting();
-      const clients = new Map<EngineSocket, Client>();
-      for (const nsp of this._nsps.values()) {
-        for (const socket of nsp.sockets.values()) clients.set(socket.conn, socket.client);
-      }
+      // Connections by Engine.IO session, indexed once per batch (a connection that has joined
+      // no namespace has nothing to close but its session).
+      let clients = new Map<EngineSocket, Client>();
       await drainSessions(
         {
           sessions: () => engine.clients.values(),
           count: () => engine.clientsCount,
-          release: (conn) =>
-            (clients.get(conn) ?? this.#clientOf(conn))?._closeAll("server shutting down"),
+          beforeBatch: () => {
+            clients = new Map();
+            for (const nsp of this._nsps.values()) {
+              for (const socket of nsp.sockets.values()) clients.set(socket.conn, socket.client);
+            }
+          },
+          release: (conn) => clients.get(conn)?._closeAll("server shutting down"),
         },
         drain,
       );
@@ -405,14 +409,6 @@ export class Server<
       http.close((err) => resolve(err));
       http.closeIdleConnections?.();
     });
-  }
-
-  /** The Socket.IO client of a connection that joined a namespace after the drain began. */
-  #clientOf(conn: EngineSocket): Client | undefined {
-    for (const nsp of this._nsps.values()) {
-      for (const socket of nsp.sockets.values()) if (socket.conn === conn) return socket.client;
-    }
-    return undefined;
   }
 
   // ---- main namespace shortcuts ------------------------------------------------------------
