@@ -219,6 +219,37 @@ for (const transport of TRANSPORTS) {
       );
     });
 
+    test("binary packets ignore latest(): each one queued while stalled arrives", async (t) => {
+      const highWaterMark = 64 * KiB;
+      const { io, port } = await startIo(t, {
+        backpressure: { highWaterMark, maxBufferedBytes: 256 * MiB },
+      });
+      const { client, socket } = await rawClient(t, io, port, transport);
+      await stall(client, socket);
+      const sent = await fill(socket, () => socket.bufferedAmount >= highWaterMark);
+      for (let i = 1; i <= 5; i++) socket.latest().emit("frame", i, Buffer.from([i]));
+      socket.emit("end");
+      client.resume();
+      await client.until(() => names(client.events).includes("end"), 10_000, "end");
+      assert.deepEqual(argsOf(client.events, "frame"), range(1, 5));
+      assert.deepEqual(argsOf(client.events, "fill"), range(1, sent));
+    });
+
+    test("one packet larger than maxBufferedBytes is still sent when nothing else is queued", async (t) => {
+      const { io, port } = await startIo(t, {
+        backpressure: { highWaterMark: 16 * KiB, maxBufferedBytes: 64 * KiB },
+      });
+      const { client, socket } = await rawClient(t, io, port, transport);
+      const reasons: string[] = [];
+      socket.on("disconnect", (r) => reasons.push(r));
+      const big = "x".repeat(256 * KiB);
+      socket.emit("big", big);
+      await client.until(() => names(client.events).includes("big"), 5000, "big");
+      assert.equal(argsOf(client.events, "big")[0], big);
+      assert.deepEqual(reasons, []);
+      assert.equal(socket.connected, true);
+    });
+
     test("a client over maxBufferedPackets is disconnected with reason 'buffer full'", async (t) => {
       const { io, port } = await startIo(t, {
         backpressure: { maxBufferedPackets: 50, maxBufferedBytes: 1024 * MiB },

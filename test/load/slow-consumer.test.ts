@@ -16,8 +16,8 @@
  * 2× whichever phase it hits; a server that let slow consumers delay broadcasts would add
  * seconds, not tens of ms — that every
  * fast client stays connected and gets every tick, that the server's heap + external memory
- * (sampled every 100 ms) stays under the gc'd baseline before B + 10 × maxBufferedBytes + margin,
- * and that each stalled client is closed by the server with "buffer full" without its buffer
+ * (sampled every 100 ms) stays under the gc'd baseline before B + 10 × maxBufferedBytes + margin
+ * and returns to the baseline (after gc, ±16 MB) once they are gone, and that each stalled client is closed by the server with "buffer full" without its buffer
  * passing maxBufferedBytes. Prints one JSON line (`slow-consumer-summary`) with the figures.
  *
  * Env: SC_FAST (1000), SC_BULK (5 fast clients in the bulk room), SC_STALLED_WS (5),
@@ -249,6 +249,12 @@ test(
     // Memory: under the baseline + one full buffer per slow consumer + margin, in every B.
     for (const r of rounds)
       assert.ok(r.b.peakTotal <= bound(r), `peak ${mb(r.b.peakTotal)} MB ≤ ${mb(bound(r))} MB`);
+    // Once every slow consumer is gone, nothing of theirs is left (gc'd, within 16 MB).
+    const baseline = (rounds[0] as Round).before.total;
+    assert.ok(
+      end.total <= baseline + 16 * MB,
+      `after gc ${mb(end.total)} MB within 16 MB of ${mb(baseline)} MB`,
+    );
     // The policy: each slow consumer closed with "buffer full", never holding more than the limit.
     assert.deepEqual(summary.stalled.disconnects, {
       ws: STALLED_WS > 0 ? { "buffer full": STALLED_WS * ROUNDS } : {},
