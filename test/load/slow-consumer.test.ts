@@ -9,21 +9,22 @@
  *            the server has closed all 10
  *
  * A and B alternate for SC_ROUNDS rounds (fresh stalled clients each B), so that a change in the
- * machine's load hits both alike; samples are pooled per phase kind. Asserts that in B the fast
- * clients' tick latency (all clients × all ticks) stays within 2× of A — p50 strictly, p95 with
- * an absolute allowance of SC_P95_FLOOR_MS: on a shared 2-core machine this process (1,000
- * clients) is descheduled for 100–200 ms now and then, which moves a p95 of ~50 ms by more than
- * 2× whichever phase it hits; a server that let slow consumers delay broadcasts would add
- * seconds, not tens of ms — that every
- * fast client stays connected and gets every tick, that the server's heap + external memory
- * (sampled every 100 ms) stays under the gc'd baseline before B + 10 × maxBufferedBytes + margin
- * and returns to the baseline (after gc, ±16 MB) once they are gone, and that each stalled client is closed by the server with "buffer full" without its buffer
- * passing maxBufferedBytes. Prints one JSON line (`slow-consumer-summary`) with the figures.
+ * machine's load hits both alike. Asserts that the fast clients' tick latency (all clients × all
+ * ticks of a phase) in B stays within 2× of A, p50 and p95, in the median round: on a shared
+ * 2-core machine a neighbour's burst now and then stalls one phase for 100–500 ms, which moves a
+ * p95 of ~50–150 ms past 2× in whichever phase it hits; the median of 5 rounds is immune to two
+ * such hits, while a server that let slow consumers delay broadcasts would fail every round
+ * (pooled figures are in the summary too). Also asserts that every fast client stays connected
+ * and gets every tick, that the server's heap + external memory (sampled every 100 ms) stays
+ * under the gc'd baseline before B + 10 × maxBufferedBytes + margin and is back to the baseline
+ * (after gc, ±16 MB) once the slow consumers are gone, and that each stalled client is closed by
+ * the server with "buffer full" without its buffer passing maxBufferedBytes. Prints one JSON line
+ * (`slow-consumer-summary`) with the figures.
  *
  * Env: SC_FAST (1000), SC_BULK (5 fast clients in the bulk room), SC_STALLED_WS (5),
- * SC_STALLED_POLLING (5), SC_ROUNDS (3), SC_TICK_MS (100), SC_CHUNK_KB (256), SC_CHUNK_MS (50),
- * SC_WARMUP_MS (2000), SC_PHASE_MS (4000), SC_MAX_BUFFERED_BYTES (the default, 8 MiB),
- * SC_P95_FLOOR_MS (50), SC_NODE_ARGS (extra flags for the server child, e.g. --cpu-prof),
+ * SC_STALLED_POLLING (5), SC_ROUNDS (5), SC_TICK_MS (100), SC_CHUNK_KB (256), SC_CHUNK_MS (50),
+ * SC_WARMUP_MS (2000), SC_PHASE_MS (3000), SC_MAX_BUFFERED_BYTES (the default, 8 MiB),
+ * SC_NODE_ARGS (extra flags for the server child, e.g. --cpu-prof),
  * SC_MARGIN_MB (64), SC_BACKPRESSURE=false (unbounded buffers, as upstream: B then lasts
  * PHASE_MS; figures only: no latency, memory or policy assertions).
  */
@@ -46,13 +47,12 @@ const FAST = num("SC_FAST", 1000);
 const BULK = num("SC_BULK", 5);
 const STALLED_WS = num("SC_STALLED_WS", 5);
 const STALLED_POLLING = num("SC_STALLED_POLLING", 5);
-const ROUNDS = Math.max(1, num("SC_ROUNDS", 3));
+const ROUNDS = Math.max(1, num("SC_ROUNDS", 5));
 const TICK_MS = num("SC_TICK_MS", 100);
 const CHUNK_BYTES = num("SC_CHUNK_KB", 256) * 1024;
 const CHUNK_MS = num("SC_CHUNK_MS", 50);
 const WARMUP_MS = num("SC_WARMUP_MS", 2000);
-const PHASE_MS = num("SC_PHASE_MS", 4000);
-const P95_FLOOR_MS = num("SC_P95_FLOOR_MS", 50);
+const PHASE_MS = num("SC_PHASE_MS", 3000);
 const MAX_BUFFERED = num("SC_MAX_BUFFERED_BYTES", 8 * 1024 * 1024);
 const MARGIN = num("SC_MARGIN_MB", 64) * 1024 * 1024;
 const POLICY = process.env.SC_BACKPRESSURE !== "false";
@@ -71,6 +71,14 @@ after(async () => {
 
 /** Longest event-loop delay of this (client) process per phase, ms. */
 const clientLagMs = new Map<number, number>();
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 const mb = (bytes: number): number => Math.round((bytes / MB) * 10) / 10;
@@ -168,13 +176,18 @@ test(
     const la = a.summary();
     const lb = b.summary();
     const roles = final.roles;
+    const perRound = rounds.map((_, r) => ({
+      a: (fleet.phases.get(1 + 2 * r) as PhaseSamples).summary(),
+      b: (fleet.phases.get(2 + 2 * r) as PhaseSamples).summary(),
+    }));
+    const ratioP50 = median(perRound.map((x) => x.b.p50 / x.a.p50));
+    const ratioP95 = median(perRound.map((x) => x.b.p95 / x.a.p95));
     const bound = (r: Round): number => r.before.total + STALLED * MAX_BUFFERED + MARGIN;
     const summary = {
       "slow-consumer-summary": true,
       node: process.version,
       clients: { fast: FAST, bulk: BULK, stalledWs: STALLED_WS, stalledPolling: STALLED_POLLING },
       load: { tickMs: TICK_MS, chunkBytes: CHUNK_BYTES, chunkMs: CHUNK_MS, phaseMs: PHASE_MS },
-      p95FloorMs: P95_FLOOR_MS,
       rounds: ROUNDS,
       backpressure: POLICY ? { maxBufferedBytes: MAX_BUFFERED } : false,
       connectMs,
@@ -183,11 +196,8 @@ test(
         B: lb,
         ratioP50: round2(lb.p50 / la.p50),
         ratioP95: round2(lb.p95 / la.p95),
-        perRound: rounds.map((_, r) => {
-          const ra = (fleet.phases.get(1 + 2 * r) as PhaseSamples).summary();
-          const rb = (fleet.phases.get(2 + 2 * r) as PhaseSamples).summary();
-          return { A: [ra.p50, ra.p95], B: [rb.p50, rb.p95] };
-        }),
+        perRound: perRound.map((x) => ({ A: [x.a.p50, x.a.p95], B: [x.b.p50, x.b.p95] })),
+        medianRoundRatio: { p50: round2(ratioP50), p95: round2(ratioP95) },
         firstDeliveryA: a.firstDeliverySummary(),
         firstDeliveryB: b.firstDeliverySummary(),
       },
@@ -240,12 +250,10 @@ test(
           assert.equal(samples.perClient.get(i), sent, `client ${i}: every tick of phase ${phase}`);
       }
     if (!POLICY) return;
-    // Latency within 2× of the runs without slow consumers.
-    assert.ok(lb.p50 <= 2 * la.p50, `p50 ${lb.p50} ms within 2× of ${la.p50} ms`);
-    assert.ok(
-      lb.p95 <= 2 * la.p95 + P95_FLOOR_MS,
-      `p95 ${lb.p95} ms within 2× of ${la.p95} ms (+ ${P95_FLOOR_MS} ms)`,
-    );
+    // Latency within 2× of the runs without slow consumers, in the median round.
+    const detail = JSON.stringify(summary.latencyMs.perRound);
+    assert.ok(ratioP50 <= 2, `p50 B/A ${round2(ratioP50)} (median round) ≤ 2: ${detail}`);
+    assert.ok(ratioP95 <= 2, `p95 B/A ${round2(ratioP95)} (median round) ≤ 2: ${detail}`);
     // Memory: under the baseline + one full buffer per slow consumer + margin, in every B.
     for (const r of rounds)
       assert.ok(r.b.peakTotal <= bound(r), `peak ${mb(r.b.peakTotal)} MB ≤ ${mb(bound(r))} MB`);
