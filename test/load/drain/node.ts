@@ -97,7 +97,9 @@ async function run(op: string, msg: Record<string, unknown>): Promise<unknown> {
       const probe = env.DRAIN_DEBUG
         ? setTimeout(() => {
             for (const conn of io.engine.clients.values()) {
-              console.error(`${conn.id} ${conn.transport.name} ${conn.readyState}`);
+              console.error(
+                `${conn.id} ${conn.transport.name} ${conn.readyState} writable=${conn.transport.writable} buffered=${conn.bufferedAmount}`,
+              );
             }
           }, ms - 100)
         : undefined;
