@@ -11,7 +11,13 @@
  *   ├─ empty     → resolved ("drained")
  *   └─ t=ms      deadline: whatever is left is closed at once by the caller ("deadline")
  */
-import type { EngineSocket } from "../engine/index.js";
+/** What the drain needs of a connection (an Engine.IO session). */
+export interface DrainConnection {
+  /** `close` fires once the session is gone (closed by the drain or by itself). */
+  once(event: "close", listener: () => void): unknown;
+  /** Closes gracefully: flushes what is queued, then closes the transport. */
+  close(): void;
+}
 
 /** Share of the drain window over which the batches are spread; the rest is for stragglers. */
 export const DRAIN_SPREAD = 0.5;
@@ -29,9 +35,9 @@ export interface DrainResult {
 }
 
 /** What the drain needs from the server. */
-export interface DrainHost {
+export interface DrainHost<C extends DrainConnection> {
   /** The open Engine.IO sessions (read at every batch, so late handshakes are included). */
-  sessions(): Iterable<EngineSocket>;
+  sessions(): Iterable<C>;
   /** Number of open sessions. */
   count(): number;
   /** Called before each batch is released (e.g. to index the connections' sockets once). */
@@ -40,7 +46,7 @@ export interface DrainHost {
    * Closes the sockets of one connection with a recoverable reason and resolves once their
    * sessions are persisted; the drain then closes the Engine.IO session.
    */
-  release(conn: EngineSocket): Promise<unknown> | undefined;
+  release(conn: C): Promise<unknown> | undefined;
 }
 
 /** Fisher–Yates shuffle in place. */
@@ -58,13 +64,13 @@ function shuffle<T>(list: T[], random: () => number): T[] {
  * Releases every session of `host` in jittered batches over the first {@link DRAIN_SPREAD} of
  * `windowMs`; resolves when none is left or at the deadline (the caller then closes the rest).
  */
-export function drainSessions(
-  host: DrainHost,
+export function drainSessions<C extends DrainConnection>(
+  host: DrainHost<C>,
   windowMs: number,
   random: () => number = Math.random,
 ): Promise<DrainResult> {
   const start = performance.now();
-  const asked = new WeakSet<EngineSocket>();
+  const asked = new WeakSet<C>();
   const queue = shuffle([...host.sessions()], random);
   const total = Math.max(1, Math.min(DRAIN_MAX_BATCHES, queue.length));
   const slot = (Math.max(0, windowMs) * DRAIN_SPREAD) / total;
@@ -84,15 +90,15 @@ export function drainSessions(
       if (host.count() === 0) finish("drained");
     };
 
-    const watched = new WeakSet<EngineSocket>();
-    const watch = (conn: EngineSocket): void => {
+    const watched = new WeakSet<C>();
+    const watch = (conn: C): void => {
       if (watched.has(conn)) return;
       watched.add(conn);
       conn.once("close", check);
     };
     // Connections that leave by themselves count too.
     for (const conn of queue) watch(conn);
-    const close = (conn: EngineSocket): void => {
+    const close = (conn: C): void => {
       if (asked.has(conn)) return;
       asked.add(conn);
       watch(conn);
