@@ -215,7 +215,13 @@ export class Client implements SessionSink {
         : compress
           ? COMPRESS
           : NO_COMPRESS;
-    for (const chunk of chunks) conn.write(chunk, opts);
+    // A packet with attachments is several engine packets: on an empty queue it is let through
+    // whole, like a single packet larger than the backpressure limit.
+    if (chunks.length > 1 && conn.bufferedAmount === 0) {
+      conn.exempt(() => {
+        for (const chunk of chunks) conn.write(chunk, opts);
+      });
+    } else for (const chunk of chunks) conn.write(chunk, opts);
   }
 
   /** Writes a packet encoded once for many recipients (broadcast). */
@@ -230,7 +236,11 @@ export class Client implements SessionSink {
     const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
     const key = flags.latest === undefined ? undefined : latestKey(prepared.packet, flags.latest);
     const wire = key === undefined ? prepared.wire : prepared.keyedWire(key);
-    for (const p of wire) conn.sendPreEncoded(p, opts);
+    if (wire.length > 1 && conn.bufferedAmount === 0) {
+      conn.exempt(() => {
+        for (const p of wire) conn.sendPreEncoded(p, opts);
+      });
+    } else for (const p of wire) conn.sendPreEncoded(p, opts);
   }
 
   /** @internal SessionSink: everything queued was written; sockets with `drain` listeners hear it. */

@@ -170,10 +170,14 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket._onconnect(restored ? restored.rooms : []);
     client._onSocketConnected(socket);
-    if (restored) {
-      for (const data of restored.missedPackets) {
-        socket._packet({ type: PacketType.EVENT, nsp: this.name, data });
-      }
+    if (restored && restored.missedPackets.length > 0) {
+      // The replay is bounded by the recovery buffer, not by the backpressure limits: a client
+      // cut off with "buffer full" missed about a full buffer and must be able to take it back.
+      client.conn.exempt(() => {
+        for (const data of restored.missedPackets) {
+          socket._packet({ type: PacketType.EVENT, nsp: this.name, data });
+        }
+      });
     }
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);

@@ -143,6 +143,10 @@ export class EngineSocket
   #buffer: OutboundPacket[] | undefined;
   /** Bytes of the packets in `#buffer`. */
   #bufferBytes = 0;
+  /** Bytes and packets queued beyond the backpressure limits (`exempt`), until the queue drains. */
+  #creditBytes = 0;
+  #creditPackets = 0;
+  #exempt = false;
   /** Polling rate limit: tokens left and when they were last counted. */
   #tokens = 0;
   #tokensAt = 0;
@@ -358,23 +362,30 @@ export class EngineSocket
   #sendPacket(packet: OutboundPacket, compress: boolean, cb: (() => void) | undefined): void {
     if (this.#state === "closing" || this.#state === "closed") return;
     const limits = this.#host.opts.backpressure;
-    if (limits !== undefined && this.#buffer !== undefined) {
-      const inFlight = this.#transport.bufferedAmount;
-      if (packet.key !== undefined && inFlight + this.#bufferBytes >= limits.highWaterMark) {
-        this.#dropQueued(packet.key);
-      }
-      if (
-        inFlight + this.#bufferBytes + packet.size > limits.maxBufferedBytes ||
-        this.#buffer.length >= limits.maxBufferedPackets
-      ) {
-        this.#onClose(
-          "buffer full",
-          engineError(
-            EngineServerErrors.BUFFER_FULL,
-            `outgoing buffer full (${inFlight + this.#bufferBytes} bytes in ${this.#buffer.length} packets queued)`,
-          ),
-        );
-        return;
+    if (limits !== undefined) {
+      const queued = this.#transport.bufferedAmount + this.#bufferBytes;
+      const packets = this.#buffer?.length ?? 0;
+      if (this.#exempt || (queued === 0 && packet.size > limits.maxBufferedBytes)) {
+        // Allowed beyond the limits until the queue is next written out (see `exempt`).
+        this.#creditBytes += packet.size;
+        this.#creditPackets += 1;
+      } else {
+        if (packet.key !== undefined && queued >= limits.highWaterMark) {
+          this.#dropQueued(packet.key);
+        }
+        if (
+          queued + packet.size > limits.maxBufferedBytes + this.#creditBytes ||
+          packets >= limits.maxBufferedPackets + this.#creditPackets
+        ) {
+          this.#onClose(
+            "buffer full",
+            engineError(
+              EngineServerErrors.BUFFER_FULL,
+              `outgoing buffer full (${queued} bytes in ${packets} packets queued)`,
+            ),
+          );
+          return;
+        }
       }
     }
     this.emitReserved("packetCreate", packet);
@@ -389,6 +400,24 @@ export class EngineSocket
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       this.#host.scheduleFlush(this);
+    }
+  }
+
+  /**
+   * Runs `fn`; the packets it queues are not held to `maxBufferedBytes` / `maxBufferedPackets`, and
+   * raise both limits by their size until the queue has been written out, so that what follows
+   * them is still allowed the usual amount. Used for one Socket.IO packet made of several engine
+   * packets (binary attachments) sent on an empty queue, and for the packets replayed on connection
+   * state recovery (bounded by the recovery buffer). They still count in `bufferedAmount`.
+   * @example conn.exempt(() => { for (const chunk of chunks) conn.write(chunk); });
+   */
+  exempt(fn: () => void): void {
+    const was = this.#exempt;
+    this.#exempt = true;
+    try {
+      fn();
+    } finally {
+      this.#exempt = was;
     }
   }
 
@@ -589,7 +618,11 @@ export class EngineSocket
       if (this.#buffer === undefined) this.#transport.close();
       else this.#flush();
     } else if (this.#buffer !== undefined) this.#flush();
-    else this.#sink?.onEngineDrain();
+    else {
+      this.#creditBytes = 0;
+      this.#creditPackets = 0;
+      this.#sink?.onEngineDrain();
+    }
   }
 
   /** @internal */
