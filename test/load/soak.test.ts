@@ -15,7 +15,7 @@ import { startSoakServer } from "./soak/server-handle.js";
 const MB = 2 ** 20;
 
 function timers(s: ServerStats): number {
-  return s.resources.Timeout ?? 0;
+  return s.timers;
 }
 
 function summary(warm: RoundResult, soak: RoundResult) {
@@ -45,7 +45,8 @@ function summary(warm: RoundResult, soak: RoundResult) {
     recoveryNotPersisted: soak.ledger.recovery.notPersisted,
     recoveryRaced: soak.ledger.recovery.raced,
     recoveryLostInRestore: soak.ledger.recovery.lostInRestore,
-    recoveryExpired: soak.ledger.recovery.expiredSession + soak.ledger.recovery.expiredOffset,
+    recoveryExpiredSession: soak.ledger.recovery.expiredSession,
+    recoveryExpiredOffset: soak.ledger.recovery.expiredOffset,
     recoveryNoOffset: soak.ledger.recovery.noOffset,
     disconnectReasons: f.disconnectReasons,
     tickGaps: f.tickGaps,
@@ -139,7 +140,7 @@ test(
       drift <= SOAK.heapTolerance,
       `heap data ${(after.heapData / MB).toFixed(2)} MB vs baseline ${(base.heapData / MB).toFixed(2)} MB`,
     );
-    assert.equal(timers(after), timers(base), "active timers back to baseline");
+    assert.equal(timers(after), timers(base), "pending timers back to baseline");
     assert.deepEqual(after.resources, base.resources, "active resources back to baseline");
     assert.deepEqual(after.listeners, base.listeners, "listeners back to baseline");
   },

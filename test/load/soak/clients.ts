@@ -48,7 +48,7 @@ export interface FleetFigures {
   tickRepeats: number;
   /** Upgrade clients that ended on websocket. */
   upgraded: number;
-  /** Disconnect reasons seen by the clients before the round's end. */
+  /** Disconnect reasons seen by the clients before the round's end, by transport setup. */
   disconnectReasons: Record<string, number>;
   problems: string[];
 }
@@ -119,7 +119,8 @@ class SoakClient {
 
   #onDisconnect(reason: string): void {
     const reasons = this.#fleet.figures.disconnectReasons;
-    if (!this.#fleet.leaving) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    const key = `${this.kind}: ${reason}`;
+    if (!this.#fleet.leaving) reasons[key] = (reasons[key] ?? 0) + 1;
     this.#reconnecting = true;
   }
 

@@ -114,6 +114,8 @@ export interface ServerStats {
   /** Sessions persisted for recovery and neither restored nor past their expiry. */
   sessionsKept: number;
   sessionsPersisted: number;
+  /** Timers pending, unref'd ones included (see `timer-probe.ts`). */
+  timers: number;
   /** `process.getActiveResourcesInfo()` counted by type. */
   resources: Record<string, number>;
   /** Listener counts on the http server, the engine and the main namespace. */

@@ -45,6 +45,8 @@ interface Counts {
   engineClients: number;
   namespaceSockets: number;
   sessionsKept: number;
+  timers: number;
+  cpuMs: number;
 }
 
 const BATCH = 100;
@@ -87,6 +89,11 @@ export async function runRound(
     const maxMessages = Math.ceil((plan.seconds * 1000 * 1.5) / SOAK.messageMs);
     fleet.startSending(maxMessages);
     const until = Date.now() + plan.seconds * 1000;
+    let mark = {
+      at: Date.now(),
+      own: cpuMs(),
+      server: (await server.call<Counts>("counts")).cpuMs,
+    };
     while (Date.now() < until) {
       // The soak's duration is the point of the test: pace it, reporting as it goes.
       await new Promise<void>((r) => setTimeout(r, Math.min(10_000, until - Date.now())));
@@ -94,10 +101,16 @@ export async function runRound(
       peak.engineClients = Math.max(peak.engineClients, counts.engineClients);
       peak.proxied = Math.max(peak.proxied, proxy.size);
       const f = fleet.figures;
+      const now = { at: Date.now(), own: cpuMs(), server: counts.cpuMs };
+      const share = (a: number, b: number) =>
+        `${Math.round(((a - b) / (now.at - mark.at)) * 100)}%`;
+      const cpu = `cpu: clients+proxy ${share(now.own, mark.own)}, server ${share(now.server, mark.server)}`;
+      mark = now;
       progress(
         `${plan.name}: ${Math.round((Date.now() - started) / 1000)} s, connected ${fleet.connected}, ` +
           `acked ${f.acked}/${f.sent}, kills ${proxy.stats.kills - killsBefore.kills}, ` +
           `reconnects ${f.reconnects} (recovered ${f.recoveries}), sessions ${counts.engineClients}, ` +
+          `server timers ${counts.timers}, ${cpu}, ` +
           `loop delay p99 ${Math.round(loop.percentile(99) / 1e6)} ms max ${Math.round(loop.max / 1e6)} ms, ` +
           `reasons ${JSON.stringify(f.disconnectReasons)}`,
       );
@@ -167,6 +180,11 @@ export async function runRound(
     fleet.dispose();
     await server.call("stopTicks").catch(() => undefined);
   }
+}
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
 }
 
 /** Asks the server for its counts until `ok` holds; rejects after `timeoutMs`. */

@@ -26,6 +26,7 @@ import {
   SOAK,
   type SoakMessage,
 } from "./protocol.js";
+import { liveTimers } from "./timer-probe.js";
 
 /** The session-aware adapter, counting the sessions it keeps for recovery. */
 class CountingAdapter extends SessionAwareAdapter {
@@ -91,8 +92,9 @@ let recovery: RecoveryFigures = { ...NO_RECOVERY, examples: [] };
 function classifyMiss(auth: Record<string, unknown>): void {
   const pid = auth.pid;
   if (typeof pid !== "string") return;
+  // Not forgotten here: a client whose new connection dies before its CONNECT is answered
+  // comes back with the same id, and is judged the same way again.
   const persistedAt = CountingAdapter.kept.get(pid);
-  CountingAdapter.kept.delete(pid);
   const now = Date.now();
   const note = (text: string) => {
     if (recovery.examples.length < 10) recovery.examples.push(`client ${auth.client}: ${text}`);
@@ -306,6 +308,11 @@ async function fillParserPool(): Promise<void> {
   await Promise.all(Array.from({ length: 1000 }, one));
 }
 
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
+}
+
 function countBy(items: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const it of items) out[it] = (out[it] ?? 0) + 1;
@@ -343,6 +350,7 @@ async function stats(): Promise<ServerStats> {
     sessionsKept,
     sessionsPersisted: CountingAdapter.persisted,
     resources: countBy(process.getActiveResourcesInfo()),
+    timers: liveTimers(),
     listeners,
     tick,
   };
@@ -359,6 +367,8 @@ const ops: Record<string, (args: unknown) => unknown> = {
     engineClients: io.engine.clientsCount,
     namespaceSockets: io.of("/").sockets.size,
     sessionsKept: CountingAdapter.liveSessions(),
+    timers: liveTimers(),
+    cpuMs: cpuMs(),
   }),
   close: async () => {
     stopTicks();
