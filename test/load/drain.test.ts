@@ -46,6 +46,9 @@ interface TestClient {
   readonly got: number[];
   readonly reasons: string[];
   connects: number;
+  /** Reconnection attempts it took to come back, and when (ms after the drain began). */
+  attempts: number;
+  backAt: number;
   /** `socket.recovered` at the last reconnection. */
   recovered: boolean;
   firstId: string | undefined;
@@ -74,6 +77,8 @@ function connectClient(url: string, i: number): TestClient {
     got: [],
     reasons: [],
     connects: 0,
+    attempts: 0,
+    backAt: 0,
     recovered: false,
     firstId: undefined,
   };
@@ -93,7 +98,23 @@ function connectClient(url: string, i: number): TestClient {
     }
   });
   socket.on("seq", (n: number) => c.got.push(n));
+  socket.io.on("reconnect_attempt", (n) => {
+    c.attempts = n;
+  });
+  socket.io.on("reconnect", () => {
+    c.backAt = performance.now() - drainStartedAt;
+  });
+  if (process.env.DRAIN_DEBUG) {
+    socket.io.on("reconnect_error", (err) =>
+      console.log(`${transport} reconnect_error: ${err.message}`),
+    );
+  }
   return c;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
 function countBy(list: readonly string[]): Record<string, number> {
@@ -184,6 +205,19 @@ test(
       timeToEmptyMs: Math.round(drained.elapsedMs),
       emptiedBeforeDeadline: drained.elapsedMs < DRAIN_MS,
       allBackOnBMs: Math.round(allBackMs),
+      backOnBMsP50: Math.round(
+        quantile(
+          clients.map((c) => c.backAt),
+          0.5,
+        ),
+      ),
+      backOnBMsP95: Math.round(
+        quantile(
+          clients.map((c) => c.backAt),
+          0.95,
+        ),
+      ),
+      reconnectAttempts: countBy(clients.map((c) => String(c.attempts))),
       recovered,
       recoveredOnB: onB.connections.recovered,
       packetsEach: last,
