@@ -282,12 +282,12 @@ export class Client implements SessionSink {
    * resolves once the adapter has stored the sessions persisted for recovery.
    */
   _closeAll(reason: ServerDisconnectReason): Promise<unknown> | undefined {
-    let pending: Promise<void>[] | undefined;
+    const pending: Promise<void>[] = [];
     for (const socket of this.#sockets?.slice() ?? []) {
       const p = socket._onclose(reason);
-      if (p !== undefined) (pending ??= []).push(p);
+      if (p !== undefined) pending.push(p);
     }
     this.#onclose(reason);
-    return pending === undefined ? undefined : Promise.all(pending);
+    return pending.length === 0 ? undefined : Promise.all(pending);
   }
 }
