@@ -44,6 +44,7 @@ describe("maxConnectionsPerIp", () => {
     const third = await raw(h.port, "GET", h.path());
     assert.equal(third.status, 429);
     assert.deepEqual(JSON.parse(third.text), { code: 6, message: "Too many connections" });
+    assert.equal(third.headers.connection, "close");
     assert.equal(
       await upgradeStatus(h.port, h.path("", "websocket")),
       "HTTP/1.1 429 Too Many Requests",
@@ -104,6 +105,8 @@ describe("stopAccepting (draining)", () => {
     const refused = await raw(h.port, "GET", h.path());
     assert.equal(refused.status, 503);
     assert.deepEqual(JSON.parse(refused.text), { code: 8, message: "Server draining" });
+    // The refusal gives up the connection, so a retry through a TCP balancer can go elsewhere.
+    assert.equal(refused.headers.connection, "close");
     assert.equal(
       await upgradeStatus(h.port, h.path("", "websocket")),
       "HTTP/1.1 503 Service Unavailable",

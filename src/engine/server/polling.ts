@@ -256,6 +256,9 @@ export class PollingTransport implements ServerTransport {
       "Content-Length": String(buf.length),
       "Cache-Control": "no-store",
     };
+    // The session is over: the client's next handshake should open a new connection, which a
+    // TCP load balancer may send to another node (graceful drain).
+    if (body === "1") headers.Connection = "close";
     this.#owner.decorateHeaders(req, headers);
     const threshold = this.#owner.compressionThreshold;
     const encoding =

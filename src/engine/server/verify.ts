@@ -82,7 +82,12 @@ export function errorMessage(err: RequestError): string {
 /** Answers a refused HTTP request: JSON body, status from {@link errorStatus}. */
 export function abortRequest(res: ServerResponse, err: RequestError): void {
   if (res.headersSent || res.writableEnded) return;
-  res.writeHead(errorStatus(err.code), { "Content-Type": "application/json" });
+  const status = errorStatus(err.code);
+  // A refusal for being busy or draining also gives up the connection, so that a retry through a
+  // TCP load balancer can reach another node rather than reuse this keep-alive connection.
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (status === 429 || status === 503) headers.Connection = "close";
+  res.writeHead(status, headers);
   res.end(JSON.stringify({ code: err.code, message: errorMessage(err) }));
 }
 
