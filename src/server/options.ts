@@ -67,7 +67,8 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    * payloads recursively (validation, cloning, logging), and a few hundred thousand nested
    * brackets in a 1 MB message overflow such code's stack. A deeper payload closes the
    * connection: `parse error`, described by `SIO_ERR_PAYLOAD_TOO_DEEP`. Messages shorter than
-   * `2 × maxDepth` characters, or with fewer brackets than `maxDepth`, are not scanned.
+   * `2 × maxDepth` characters, or with at most `maxDepth` brackets, skip the check (the rest
+   * get an iterative walk of the parsed value).
    * `Infinity` turns the check off.
    * @default 100
    */

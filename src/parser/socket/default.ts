@@ -23,8 +23,9 @@ import {
   type DecodeLimits,
   envelopeDepth,
   isEventNameTooLong,
-  isJsonTooDeep,
   isPayloadValid,
+  isValueTooDeep,
+  mayBeTooDeep,
   resolveLimits,
 } from "./validate.js";
 
@@ -131,16 +132,11 @@ export function decodeText(
     return bad(SocketErrorCodes.INVALID_ACK_ID, "acknowledgement without id");
   }
   let data: unknown;
+  const maxDepth = limits.maxDepth + envelopeDepth(type);
+  let checkDepth = false;
   if (i < str.length) {
-    const maxDepth = limits.maxDepth;
-    if (
-      maxDepth !== Number.POSITIVE_INFINITY &&
-      isJsonTooDeep(str, i, maxDepth + envelopeDepth(type))
-    )
-      return bad(
-        SocketErrorCodes.PAYLOAD_TOO_DEEP,
-        `arguments nested deeper than ${maxDepth} levels`,
-      );
+    // Small or shallow texts (nearly all) skip the walk over the parsed value.
+    checkDepth = maxDepth !== Number.POSITIVE_INFINITY && mayBeTooDeep(str, i, maxDepth);
     try {
       data = JSON.parse(str.slice(i));
     } catch {
@@ -152,6 +148,12 @@ export function decodeText(
     return bad(
       SocketErrorCodes.EVENT_NAME_TOO_LONG,
       `event name longer than ${limits.maxEventNameLength} characters`,
+    );
+  }
+  if (checkDepth && isValueTooDeep(data, maxDepth)) {
+    return bad(
+      SocketErrorCodes.PAYLOAD_TOO_DEEP,
+      `arguments nested deeper than ${limits.maxDepth} levels`,
     );
   }
   const packet: Packet = { type, nsp, data, id, attachments };

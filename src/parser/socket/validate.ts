@@ -95,77 +95,53 @@ export function isEventNameTooLong(type: PacketTypeValue, data: unknown, max: nu
   return typeof name === "string" && name.length > max;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-
 /**
- * True when the JSON text `json` from index `from` nests arrays/objects more than `limit`
- * levels deep. Meant to run before `JSON.parse`: most messages are decided by two cheap
- * pre-checks (a text shorter than `2 × (limit + 1)` characters, or fewer than `limit + 1`
- * opening brackets, found with `indexOf`), so only bracket-heavy payloads pay for the exact
- * scan, which skips string contents. Invalid JSON may give either answer; `JSON.parse`
- * refuses it afterwards.
+ * Cheap pre-check for the default parser: false when the JSON text `json` from index `from`
+ * cannot nest more than `limit` levels, because it is shorter than `2 × (limit + 1)` characters
+ * or holds at most `limit` opening brackets (counted with `indexOf`, stopping at `limit + 1`).
+ * Most messages are decided here; for the rest, {@link isValueTooDeep} checks the parsed value.
  */
-export function isJsonTooDeep(json: string, from: number, limit: number): boolean {
+export function mayBeTooDeep(json: string, from: number, limit: number): boolean {
   // Nesting deeper than `limit` needs `limit + 1` opening and as many closing brackets.
   if (json.length - from < 2 * (limit + 1)) return false;
   let brackets = 0;
-  for (let i = json.indexOf("[", from); i !== -1 && brackets <= limit; i = json.indexOf("[", i + 1))
-    brackets++;
-  for (let i = json.indexOf("{", from); i !== -1 && brackets <= limit; i = json.indexOf("{", i + 1))
-    brackets++;
-  if (brackets <= limit) return false;
-  let depth = 0;
-  for (let i = from; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c === QUOTE) {
-      i = endOfString(json, i);
-      if (i === -1) return false;
-    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
-      if (++depth > limit) return true;
-    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
-      depth--;
-    }
+  for (let i = json.indexOf("[", from); i !== -1; i = json.indexOf("[", i + 1)) {
+    if (++brackets > limit) return true;
+  }
+  for (let i = json.indexOf("{", from); i !== -1; i = json.indexOf("{", i + 1)) {
+    if (++brackets > limit) return true;
   }
   return false;
 }
 
-/** Index of the quote closing the JSON string opened at `open`, or -1 if there is none. */
-function endOfString(json: string, open: number): number {
-  let q = json.indexOf('"', open + 1);
-  while (q !== -1) {
-    let backslashes = 0;
-    for (let j = q - 1; json.charCodeAt(j) === BACKSLASH; j--) backslashes++;
-    // An even run of backslashes escapes itself, not the quote.
-    if (backslashes % 2 === 0) return q;
-    q = json.indexOf('"', q + 1);
-  }
-  return -1;
-}
-
 /**
- * True when `value` nests arrays/plain objects more than `limit` levels deep (a scalar is 0).
- * Iterative, so any depth is safe to inspect; stops at the first level over the limit.
+ * True when a decoded `value` (JSON, or msgpack with its binary and date values) nests arrays
+ * and objects more than `limit` levels deep; a scalar is 0, and binary values and dates are
+ * leaves. Iterative, so any depth is safe to inspect; one step per array element and object
+ * property (`for…in`: decoded objects have no enumerable inherited keys).
  */
 export function isValueTooDeep(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== "object") return false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
-  while (nodes.length > 0) {
-    const node = nodes.pop() as object;
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
     const depth = depths.pop() as number;
+    if (Array.isArray(node)) {
+      if (depth > limit) return true;
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (child !== null && typeof child === "object") {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    if (ArrayBuffer.isView(node) || node instanceof ArrayBuffer || node instanceof Date) continue;
     if (depth > limit) return true;
-    const children: unknown[] | undefined = Array.isArray(node)
-      ? node
-      : isPlainObject(node)
-        ? Object.values(node)
-        : undefined;
-    if (children === undefined) continue;
-    for (const child of children) {
+    const obj = node as Record<string, unknown>;
+    for (const key in obj) {
+      const child = obj[key];
       if (child !== null && typeof child === "object") {
         nodes.push(child);
         depths.push(depth + 1);
