@@ -5,7 +5,11 @@ import fc from "fast-check";
 import { defaultParser } from "../../src/parser/socket/default.js";
 import { msgpackParser } from "../../src/parser/socket/msgpack.js";
 import type { DecodeResult, DecoderOptions, Parser } from "../../src/parser/socket/types.js";
-import { isValueTooDeep, mayBeTooDeep } from "../../src/parser/socket/validate.js";
+import {
+  isTextPayloadTooDeep,
+  isValueTooDeep,
+  mayBeTooDeep,
+} from "../../src/parser/socket/validate.js";
 import { PacketType, SocketErrorCodes } from "../../src/protocol/socket.js";
 
 /** `[[…[1]…]]`: an argument of nesting depth `d` (a scalar is 0). */
@@ -164,6 +168,16 @@ describe("decoder limits: nesting depth", () => {
     assert.equal(mayBeTooDeep('2["ev",[[1]]]', 1, 5), false);
     assert.equal(mayBeTooDeep(`2["ev",[[1]],"${"x".repeat(100)}"]`, 1, 5), false);
     assert.equal(mayBeTooDeep(`2["ev",[[1]],[[2]],[3],"${"x".repeat(100)}"]`, 1, 5), true);
+  });
+
+  it("decides an event of scalar arguments without counting brackets, however long", () => {
+    const text = `2["ev","${"[".repeat(1000)}",1,null]`;
+    assert.equal(isTextPayloadTooDeep(text, 1, JSON.parse(text.slice(1)), 6), false);
+    accepted(decode(defaultParser, opts, text));
+    // A text too short to nest deeper decides alone (the value is not looked at).
+    assert.equal(isTextPayloadTooDeep("0[]", 1, [[[[]]]], 1), false);
+    const connect = `0${JSON.stringify({ a: 1, pad: "x".repeat(10) })}`;
+    assert.equal(isTextPayloadTooDeep(connect, 1, JSON.parse(connect.slice(1)), 0), true);
   });
 
   it("treats binary values and dates as leaves", () => {

@@ -24,8 +24,7 @@ import {
   envelopeDepth,
   isEventNameTooLong,
   isPayloadValid,
-  isValueTooDeep,
-  mayBeTooDeep,
+  isTextPayloadTooDeep,
   resolveLimits,
 } from "./validate.js";
 
@@ -132,11 +131,8 @@ export function decodeText(
     return bad(SocketErrorCodes.INVALID_ACK_ID, "acknowledgement without id");
   }
   let data: unknown;
-  const maxDepth = limits.maxDepth + envelopeDepth(type);
-  let checkDepth = false;
+  const from = i;
   if (i < str.length) {
-    // Small or shallow texts (nearly all) skip the walk over the parsed value.
-    checkDepth = maxDepth !== Number.POSITIVE_INFINITY && mayBeTooDeep(str, i, maxDepth);
     try {
       data = JSON.parse(str.slice(i));
     } catch {
@@ -150,7 +146,8 @@ export function decodeText(
       `event name longer than ${limits.maxEventNameLength} characters`,
     );
   }
-  if (checkDepth && isValueTooDeep(data, maxDepth)) {
+  const maxDepth = limits.maxDepth + envelopeDepth(type);
+  if (maxDepth !== Number.POSITIVE_INFINITY && isTextPayloadTooDeep(str, from, data, maxDepth)) {
     return bad(
       SocketErrorCodes.PAYLOAD_TOO_DEEP,
       `arguments nested deeper than ${limits.maxDepth} levels`,

@@ -96,6 +96,32 @@ export function isEventNameTooLong(type: PacketTypeValue, data: unknown, max: nu
 }
 
 /**
+ * True when `value`, parsed from the JSON text `json` (from index `from`), nests more than
+ * `limit` levels deep. Cheapest checks first, so that nearly every message stops early: a text
+ * shorter than `2 × (limit + 1)` characters; an array of scalars only (an event whose arguments
+ * are strings or numbers, however long); at most `limit` opening brackets in the text. Only
+ * bracket-rich payloads get the walk of {@link isValueTooDeep}.
+ */
+export function isTextPayloadTooDeep(
+  json: string,
+  from: number,
+  value: unknown,
+  limit: number,
+): boolean {
+  if (json.length - from < 2 * (limit + 1)) return false;
+  if (limit >= 1 && Array.isArray(value) && !hasObjectElement(value)) return false;
+  return mayBeTooDeep(json, from, limit) && isValueTooDeep(value, limit);
+}
+
+function hasObjectElement(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i];
+    if (v !== null && typeof v === "object") return true;
+  }
+  return false;
+}
+
+/**
  * Cheap pre-check for the default parser: false when the JSON text `json` from index `from`
  * cannot nest more than `limit` levels, because it is shorter than `2 × (limit + 1)` characters
  * or holds at most `limit` opening brackets (counted with `indexOf`, stopping at `limit + 1`).
