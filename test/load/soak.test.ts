@@ -88,8 +88,11 @@ function assertRound(r: RoundResult): void {
   assert.equal(s.sessionsKept, 0, `${plan.name}: recovery sessions left`);
   const rec = `${plan.name}: ${l.recovery.examples.join(" | ")}`;
   assert.equal(l.recovery.missed, 0, `${rec}: reconnects within the window not recovered`);
-  assert.equal(l.recovery.notPersisted, 0, `${rec}: reconnects before the session was kept`);
-  assert.equal(l.recovery.restored, f.recoveries, `${plan.name}: recoveries seen on both sides`);
+  assert.equal(l.recovery.notPersisted, 0, `${rec}: reconnects that found no session`);
+  assert.equal(l.recovery.lostInRestore, 0, `${rec}: sessions restored, then lost`);
+  // The server may count more: a recovered socket whose CONNECT answer was lost with its
+  // connection is recovered again on the next attempt (its session was kept again).
+  assert.ok(l.recovery.restored >= f.recoveries, `${plan.name}: recoveries seen on both sides`);
 }
 
 test(

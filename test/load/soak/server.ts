@@ -1,9 +1,11 @@
 /**
- * The soak test's server: Tether in its own process (`node --expose-gc --import tsx server.ts`,
- * forked with IPC), in-memory adapter with connection state recovery, a short recovery window
- * and short heartbeats. The application records acked `msg` events in a dedup map (keyed by
- * the client's dedup key, acked after recording) and broadcasts two sequenced streams: `tick`
- * to everyone and `gtick` to one room in turn. The parent drives it with the ops below.
+ * The soak test's server: Tether in its own process (forked with IPC through `server-entry.ts`),
+ * in-memory adapter with connection state recovery, a short recovery window and short
+ * heartbeats. The application records acked `msg` events in a dedup map (keyed by the client's
+ * dedup key, acked after recording) and broadcasts two sequenced streams: `tick` to everyone
+ * and `gtick` to each room. The parent drives it with the ops at the end; the adapter and the
+ * `connection` listener also tell, for every reconnect that asked for its session, why it was
+ * or was not recovered.
  */
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -34,7 +36,7 @@ class CountingAdapter extends SessionAwareAdapter {
   /** pid → when persisted; mirrors the adapter's own store, which is private. */
   static kept = new Map<PrivateSessionId, number>();
   /** Sessions restored for a connection whose socket has not opened yet. */
-  static readonly handedOut = new Set<PrivateSessionId>();
+  static handedOut = new Set<PrivateSessionId>();
 
   override persistSession(session: Session): void {
     CountingAdapter.persisted++;
@@ -322,7 +324,10 @@ function countBy(items: readonly string[]): Record<string, number> {
 async function stats(): Promise<ServerStats> {
   const sessionsKept = CountingAdapter.liveSessions();
   // The mirror is the test's own bookkeeping: dropped once quiet, so it is not measured.
-  if (sessionsKept === 0) CountingAdapter.kept = new Map();
+  if (sessionsKept === 0) {
+    CountingAdapter.kept = new Map();
+    CountingAdapter.handedOut = new Set();
+  }
   await fullGc();
   const heapUsed = process.memoryUsage().heapUsed;
   const spaces: Record<string, number> = {};
