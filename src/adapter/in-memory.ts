@@ -3,7 +3,7 @@
  * extend it and forward what crosses nodes; everything here is the local half.
  */
 import type { Packet } from "../protocol/socket.js";
-import { Emitter } from "../shared/emitter.js";
+import { IsolatedEmitter } from "../shared/emitter.js";
 import type {
   Adapter,
   AdapterEvents,
@@ -23,7 +23,7 @@ import type {
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
 
 /** Keeps rooms in two maps (room → ids, id → rooms) and broadcasts to local sockets. */
-export class InMemoryAdapter extends Emitter<AdapterEvents> implements Adapter {
+export class InMemoryAdapter extends IsolatedEmitter<AdapterEvents> implements Adapter {
   readonly nsp: AdapterHost;
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();

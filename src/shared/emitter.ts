@@ -85,7 +85,35 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
     const list = this.#listeners?.get(event);
     if (!list || list.length === 0) return false;
     const snapshot = list.length === 1 ? list : list.slice();
-    for (const l of snapshot) (l as (...a: unknown[]) => void)(...args);
+    for (const l of snapshot) this.callListener(l as (...a: unknown[]) => void, args, event);
     return true;
+  }
+
+  /** Calls one listener (a hook for emitters that isolate their listeners' failures). */
+  protected callListener(l: (...a: unknown[]) => void, args: unknown[], _event: string): void {
+    l(...args);
+  }
+}
+
+/**
+ * An emitter whose listeners cannot hurt the emitter's caller: a listener that throws is reported
+ * (`console.error`) and the next listener still runs. Server-side objects driven by network input
+ * (engine server and sessions, adapters) use it, so that an application listener failing on one
+ * connection's event never reaches the event loop and never affects other connections.
+ */
+export class IsolatedEmitter<
+  Listen extends EventsMap,
+  Emit extends EventsMap = Listen,
+> extends Emitter<Listen, Emit> {
+  protected override callListener(
+    l: (...a: unknown[]) => void,
+    args: unknown[],
+    event: string,
+  ): void {
+    try {
+      l(...args);
+    } catch (err) {
+      console.error(`tether-io: uncaught error in a "${event}" listener:`, err);
+    }
   }
 }

@@ -8,9 +8,10 @@
  * exchanging acknowledged messages, and that the server still closes.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { describe, it, type TestContext } from "node:test";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
-import type { Socket } from "../../src/server/index.js";
+import { Server, type Socket } from "../../src/server/index.js";
 import { onceEvent, waitFor } from "../helpers/wait.js";
 import { type Scene, scene } from "./harness.js";
 
@@ -392,5 +393,85 @@ describe("failing namespace hooks", () => {
     await a.loggedError(boom);
     await a.stillServed(c);
     await a.finish();
+  });
+});
+
+describe("failing listeners on engine and adapter events", () => {
+  it("logs throwing io.engine `connection`, `headers` and `initial_headers` listeners; connections still open", async (t) => {
+    const a = await audit(t);
+    const errors = ["connection", "headers", "initial_headers"].map((ev) => {
+      const boom = new Error(`engine ${ev} listener threw`);
+      a.s.h.io.engine.on(ev as "connection", () => {
+        throw boom;
+      });
+      return boom;
+    });
+    // Polling sends `initial_headers` and `headers`; websocket goes through the same paths on its 101.
+    const polling = ioc(`http://127.0.0.1:${a.s.h.port}`, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["polling"],
+    });
+    t.after(() => {
+      polling.disconnect();
+    });
+    await onceEvent(polling, "connect");
+    const c = await a.client();
+    for (const boom of errors) await a.loggedError(boom);
+    await a.stillServed(c);
+    assert.deepEqual(await polling.timeout(5000).emitWithAck("echo", "p", 1), "p");
+    await a.finish();
+  });
+
+  it("logs throwing socket.conn `packet` and `close` listeners; the session carries on and closes cleanly", async (t) => {
+    const a = await audit(t);
+    const onPacket = new Error("conn packet listener threw");
+    const onClose = new Error("conn close listener threw");
+    a.s.h.io.on("connection", (socket) => {
+      socket.conn.on("packet", () => {
+        throw onPacket;
+      });
+      socket.conn.on("close", () => {
+        throw onClose;
+      });
+    });
+    const c = await a.client();
+    await a.stillServed(c);
+    await a.loggedError(onPacket);
+    const gone = onceEvent(a.serverSocket(c), "disconnect");
+    c.disconnect();
+    await gone;
+    await a.loggedError(onClose);
+    await a.finish();
+  });
+
+  it("logs a throwing adapter `join-room` listener; the socket still connects and leaves no trace when it goes", async (t) => {
+    const a = await audit(t);
+    const boom = new Error("join-room listener threw");
+    const adapter = a.s.h.io.of("/").adapter;
+    adapter.on("join-room", (room: string) => {
+      if (room === "trap") throw boom;
+    });
+    a.s.h.io.on("connection", (socket) => {
+      void socket.join("trap");
+    });
+    const c = await a.client();
+    await a.loggedError(boom);
+    const socket = a.serverSocket(c);
+    assert.ok(socket.rooms.has("trap"));
+    await a.stillServed(c);
+    const gone = onceEvent(socket, "disconnect");
+    c.disconnect();
+    await gone;
+    assert.equal(adapter.rooms.get("trap"), undefined);
+    assert.equal(adapter.sids.get(socket.id), undefined);
+    await a.finish();
+  });
+
+  it("refuses an invalid cookie option when the server is attached, not on the first handshake", () => {
+    for (const cookie of [{ name: "bad name" }, { name: "io", path: "/\r\nX-Evil: 1" }]) {
+      const http = createServer();
+      assert.throws(() => new Server(http, { cookie }), TypeError);
+    }
   });
 });

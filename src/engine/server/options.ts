@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TransportName } from "../../protocol/engine.js";
+import { serializeCookie } from "./cookie.js";
 
 /** Callback of `allowRequest`: a falsy error and `true` accept the request. */
 export type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
@@ -190,6 +191,14 @@ export function resolveOptions(opts: EngineServerOptions = {}): ResolvedEngineOp
           sameSite: "lax" as const,
           ...(opts.cookie === true ? {} : opts.cookie),
         };
+  if (cookie !== undefined) {
+    // A bad name or an attribute with control characters would otherwise throw on the first
+    // handshake, inside the request path: refuse it here, where it is a programmer error.
+    const sample = serializeCookie("x", cookie);
+    if (/[^\t\u0020-\u007e]/.test(sample)) {
+      throw new TypeError(`invalid cookie attributes ${JSON.stringify(sample)}`);
+    }
+  }
   return Object.freeze({
     pingInterval: positive("pingInterval", opts.pingInterval, 25_000),
     pingTimeout: positive("pingTimeout", opts.pingTimeout, 20_000),

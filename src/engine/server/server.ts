@@ -17,7 +17,7 @@ import {
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { type ErrorCode, ErrorCodes, ErrorMessages } from "../../protocol/engine.js";
-import { Emitter } from "../../shared/emitter.js";
+import { IsolatedEmitter } from "../../shared/emitter.js";
 import { attachToServer } from "./attach.js";
 import { serializeCookie } from "./cookie.js";
 import { corsMiddleware } from "./cors.js";
@@ -71,7 +71,7 @@ function noop(): void {}
  * engine.attach(httpServer);
  * engine.on("connection", (socket) => socket.on("message", (d) => socket.send(d)));
  */
-export class EngineServer extends Emitter<EngineServerEvents> {
+export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
   /** Pre-encodes one message packet for writing to many sessions (see `sendPreEncoded`). */
   static encodeMessage = preEncode;
 

@@ -23,7 +23,7 @@ import {
   errorStatus,
   type TransportName,
 } from "../../protocol/engine.js";
-import { Emitter } from "../../shared/emitter.js";
+import { IsolatedEmitter } from "../../shared/emitter.js";
 import type { TetherError } from "../../shared/errors.js";
 import type { DeadlineItem, DeadlineWheel } from "./deadline-wheel.js";
 import { EngineServerErrors, engineError } from "./errors.js";
@@ -118,7 +118,7 @@ function toBuffer(data: Uint8Array): Buffer {
 
 /** A server-side Engine.IO session. */
 export class EngineSocket
-  extends Emitter<EngineSocketEvents>
+  extends IsolatedEmitter<EngineSocketEvents>
   implements TransportOwner, DeadlineItem
 {
   /** Session id (`sid`), 20 URL-safe characters. */
