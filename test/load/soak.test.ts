@@ -2,8 +2,14 @@
  * Soak (issue 8): thousands of clients over mixed transports, random connection kills by a
  * proxy, acked messages with `retries` and a dedup key, connection state recovery of two
  * sequenced streams — then everyone leaves and the server must be back where a warm-up round
- * left it. `SOAK_SECONDS` (60 here, 600 with `npm run soak`) and `SOAK_CLIENTS` (2,000) size
- * it; see `soak/protocol.ts` for the other knobs. Prints a one-line JSON summary.
+ * left it. Prints a one-line JSON summary (`SOAK_PROGRESS=1`: progress lines every 10 s).
+ *
+ * Env (defaults in `soak/protocol.ts`): SOAK_SECONDS (60; 600 with `npm run soak`),
+ * SOAK_CLIENTS (2000), SOAK_WARMUP_CLIENTS (300), SOAK_WARMUP_SECONDS (4),
+ * SOAK_OFFICIAL_CLIENTS (6), SOAK_TICK_MS (1000), SOAK_MESSAGE_MS (3000), SOAK_KILL_SHARE
+ * (0.01 of the clients per second), SOAK_RECOVERY_MS (3000), SOAK_PING_INTERVAL (5000),
+ * SOAK_PING_TIMEOUT (5000), SOAK_HEAP_TOLERANCE (0.05), SOAK_SERVER_FLAGS (extra V8 flags of
+ * the server child), SOAK_HEAP_SNAPSHOT (a folder: heap snapshots at both measurements).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
