@@ -18,7 +18,8 @@
  * and gets every tick, that the server's heap + external memory (sampled every 100 ms) stays
  * under the gc'd baseline before B + 10 × maxBufferedBytes + margin and is back to the baseline
  * (after gc, ±16 MB) once the slow consumers are gone, and that each stalled client is closed by
- * the server with "buffer full" without its buffer passing maxBufferedBytes. Prints one JSON line
+ * the server with "buffer full" without its buffer passing maxBufferedBytes (plus the one packet an
+ * empty queue lets through whole). Prints one JSON line
  * (`slow-consumer-summary`) with the figures.
  *
  * Env: SC_FAST (1000), SC_BULK (5 fast clients in the bulk room), SC_STALLED_WS (5),
@@ -263,15 +264,17 @@ test(
       end.total <= baseline + 16 * MB,
       `after gc ${mb(end.total)} MB within 16 MB of ${mb(baseline)} MB`,
     );
-    // The policy: each slow consumer closed with "buffer full", never holding more than the limit.
+    // The policy: each slow consumer closed with "buffer full", never holding more than the limit
+    // plus one chunk (a packet with attachments sent on an empty queue is let through whole, on
+    // top of the limit, until the queue next drains — see docs/security.md).
     assert.deepEqual(summary.stalled.disconnects, {
       ws: STALLED_WS > 0 ? { "buffer full": STALLED_WS * ROUNDS } : {},
       polling: STALLED_POLLING > 0 ? { "buffer full": STALLED_POLLING * ROUNDS } : {},
     });
     for (const role of ["stalled-ws", "stalled-polling"] as const)
       assert.ok(
-        roles[role].maxBufferedAmount <= MAX_BUFFERED,
-        `${role}: bufferedAmount ${roles[role].maxBufferedAmount} ≤ ${MAX_BUFFERED}`,
+        roles[role].maxBufferedAmount <= MAX_BUFFERED + CHUNK_BYTES + 64,
+        `${role}: bufferedAmount ${roles[role].maxBufferedAmount} ≤ ${MAX_BUFFERED} + one chunk`,
       );
   },
 );
