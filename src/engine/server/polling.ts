@@ -62,9 +62,27 @@ export class PollingTransport implements ServerTransport {
   #res: ServerResponse | undefined;
   #post: IncomingMessage | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `pollingRateLimit` token bucket: tokens left, and when they were last counted (0: full). */
+  #tokens = 0;
+  #tokensAt = 0;
 
   constructor(owner: TransportOwner) {
     this.#owner = owner;
+  }
+
+  /**
+   * Takes one token of a bucket refilled at `rate` per second and holding at most `rate`;
+   * false when the session's requests are over the rate (polling sessions only: a WebSocket
+   * session has no polling requests to count).
+   */
+  takeToken(rate: number): boolean {
+    const now = Date.now();
+    if (this.#tokensAt === 0) this.#tokens = rate;
+    else this.#tokens = Math.min(rate, this.#tokens + ((now - this.#tokensAt) * rate) / 1000);
+    this.#tokensAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
   }
 
   get writable(): boolean {

@@ -147,9 +147,6 @@ export class EngineSocket
   #creditBytes = 0;
   #creditPackets = 0;
   #exempt = false;
-  /** Polling rate limit: tokens left and when they were last counted. */
-  #tokens = 0;
-  #tokensAt = 0;
   #compress = false;
   #callbacks: (() => void)[] | undefined;
   #sentCallbacks: (() => void)[] | undefined;
@@ -644,22 +641,16 @@ export class EngineSocket
     this.#host.decorateHeaders(req, headers, this.id, req === this.#request);
   }
 
-  /** Takes one token of the polling rate limit; false when the session is over its rate. */
-  #takeToken(): boolean {
-    const rate = this.#host.opts.pollingRateLimit;
-    if (rate === false) return true;
-    const now = Date.now();
-    if (this.#tokensAt === 0) this.#tokens = rate;
-    else this.#tokens = Math.min(rate, this.#tokens + ((now - this.#tokensAt) * rate) / 1000);
-    this.#tokensAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
   /** @internal a polling request for this sid. */
   onPollingRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.#takeToken()) {
+    const transport = this.#transport;
+    if (!(transport instanceof PollingTransport)) {
+      res.writeHead(400, { "Content-Length": "0" });
+      res.end();
+      return;
+    }
+    const rate = this.#host.opts.pollingRateLimit;
+    if (rate !== false && !transport.takeToken(rate)) {
       const code = ErrorCodes.TOO_MANY_REQUESTS;
       res.writeHead(errorStatus(code), { "Content-Type": "application/json", Connection: "close" });
       res.end(JSON.stringify({ code, message: ErrorMessages[code] }));
@@ -669,10 +660,6 @@ export class EngineSocket
       );
       return;
     }
-    if (this.#transport instanceof PollingTransport) this.#transport.onRequest(req, res);
-    else {
-      res.writeHead(400, { "Content-Length": "0" });
-      res.end();
-    }
+    transport.onRequest(req, res);
   }
 }
