@@ -152,6 +152,41 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
     return undefined;
   }
 
+  /**
+   * The checks of a new session, in order — admission (draining, per-IP), `allowRequest`, protocol
+   * version, id generation, admission again (it may have changed meanwhile) — then `open(id)`
+   * unless the request went away (`gone`).
+   */
+  #handshake(
+    req: IncomingMessage,
+    query: URLSearchParams,
+    refuse: (err: RequestError) => void,
+    gone: () => boolean,
+    open: (id: string) => void,
+  ): void {
+    const refused = this.#admission(req);
+    if (refused !== undefined) {
+      refuse(refused);
+      return;
+    }
+    this.#allow(req, (denied) => {
+      if (denied !== undefined) {
+        refuse(denied);
+        return;
+      }
+      if (query.get("EIO") !== "4") {
+        refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
+        return;
+      }
+      this.#withId(req, refuse, (id) => {
+        if (gone()) return;
+        const late = this.#admission(req);
+        if (late !== undefined) refuse(late);
+        else open(id);
+      });
+    });
+  }
+
   #register(session: EngineSocket): void {
     this.clients.set(session.id, session);
     const perIp = this.#perIp;
@@ -298,27 +333,12 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         this.clients.get(sid)?.onPollingRequest(req, res);
         return;
       }
-      const refused = this.#admission(req);
-      if (refused !== undefined) {
-        refuse(refused);
-        return;
-      }
-      this.#allow(req, (denied) => {
-        if (denied !== undefined) {
-          refuse(denied);
-          return;
-        }
-        if (query.get("EIO") !== "4") {
-          refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
-          return;
-        }
-        this.#withId(req, refuse, (id) => {
-          if (res.destroyed || res.writableEnded) return;
-          const late = this.#admission(req);
-          if (late !== undefined) {
-            refuse(late);
-            return;
-          }
+      this.#handshake(
+        req,
+        query,
+        refuse,
+        () => res.destroyed || res.writableEnded,
+        (id) => {
           const session = new EngineSocket(
             this,
             this.#host,
@@ -329,8 +349,8 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
           this.#register(session);
           this.emit("connection", session);
           session.onPollingRequest(req, res);
-        });
-      });
+        },
+      );
     });
   }
 
@@ -408,27 +428,12 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         });
         return;
       }
-      const refused = this.#admission(req);
-      if (refused !== undefined) {
-        refuse(refused);
-        return;
-      }
-      this.#allow(req, (denied) => {
-        if (denied !== undefined) {
-          refuse(denied);
-          return;
-        }
-        if (query.get("EIO") !== "4") {
-          refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
-          return;
-        }
-        this.#withId(req, refuse, (id) => {
-          if (socket.destroyed) return;
-          const late = this.#admission(req);
-          if (late !== undefined) {
-            refuse(late);
-            return;
-          }
+      this.#handshake(
+        req,
+        query,
+        refuse,
+        () => socket.destroyed,
+        (id) => {
           this.#upgradeSids.set(req, id);
           this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
             this.#upgradeSids.delete(req);
@@ -442,8 +447,8 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
             this.#register(session);
             this.emit("connection", session);
           });
-        });
-      });
+        },
+      );
     });
   }
 
