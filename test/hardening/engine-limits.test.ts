@@ -162,6 +162,32 @@ describe("backpressure (engine)", () => {
     assert.equal(session.readyState, "open");
   });
 
+  test("polling: a response the client does not read counts until it is handed to the OS", async (t) => {
+    const h = await startEngine(t, {
+      backpressure: { highWaterMark: 1 << 20, maxBufferedBytes: 4 << 20 },
+    });
+    const conn = nextConnection(h.engine);
+    const { open } = await handshake(h);
+    const session = await conn;
+    const closed = onceEvent<[string]>(session, "close");
+    // One packet far larger than the limit goes out whole on an empty queue…
+    session.send("b".repeat(32 << 20));
+    // …to a client that sends its GET and then reads nothing.
+    const reader = connect(h.port, "127.0.0.1", () =>
+      reader.write(`GET ${h.path(`sid=${open.sid}`)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+    );
+    reader.pause();
+    t.after(() => reader.destroy());
+    // The kernel takes a few MB; the rest waits in the response and is counted.
+    await waitFor(
+      () => session.bufferedPackets === 0 && session.bufferedAmount > 4 << 20,
+      10_000,
+      "the response written and its unread part counted",
+    );
+    session.send("one more");
+    assert.equal((await closed)[0], "buffer full");
+  });
+
   test("keyed packets: a congested session keeps only the newest queued packet per key", async (t) => {
     const h = await startEngine(t, { backpressure: { highWaterMark: 100 } });
     const conn = nextConnection(h.engine);

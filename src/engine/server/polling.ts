@@ -62,6 +62,11 @@ export class PollingTransport implements ServerTransport {
   #res: ServerResponse | undefined;
   #post: IncomingMessage | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last response written, until it is flushed (counted in `bufferedAmount`). */
+  #inflight: ServerResponse | undefined;
+  readonly #onFlushed = (): void => {
+    this.#inflight = undefined;
+  };
   /** `pollingRateLimit` token bucket: tokens left, and when they were last counted (0: full). */
   #tokens = 0;
   #tokensAt = 0;
@@ -89,8 +94,9 @@ export class PollingTransport implements ServerTransport {
     return this.#state === "polling";
   }
 
+  /** Bytes of the last response not yet handed to the OS (a client reading it slowly). */
   get bufferedAmount(): number {
-    return 0;
+    return this.#inflight?.writableLength ?? 0;
   }
 
   /** Polling spans many requests: no connection belongs to the session. */
@@ -257,6 +263,11 @@ export class PollingTransport implements ServerTransport {
     this.#res = undefined;
     this.#transition("idle");
     this.#write(req, res, payload, compress);
+    if (!res.writableFinished) {
+      this.#inflight = res;
+      res.once("finish", this.#onFlushed);
+      res.once("close", this.#onFlushed);
+    }
     this.#owner.onTransportDrain(this);
   }
 
