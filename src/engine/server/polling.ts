@@ -64,9 +64,6 @@ export class PollingTransport implements ServerTransport {
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last response written, until it is flushed (counted in `bufferedAmount`). */
   #inflight: ServerResponse | undefined;
-  readonly #onFlushed = (): void => {
-    this.#inflight = undefined;
-  };
   /** `pollingRateLimit` token bucket: tokens left, and when they were last counted (0: full). */
   #tokens = 0;
   #tokensAt = 0;
@@ -96,7 +93,13 @@ export class PollingTransport implements ServerTransport {
 
   /** Bytes of the last response not yet handed to the OS (a client reading it slowly). */
   get bufferedAmount(): number {
-    return this.#inflight?.writableLength ?? 0;
+    const res = this.#inflight;
+    if (res === undefined) return 0;
+    if (res.writableFinished || res.destroyed) {
+      this.#inflight = undefined;
+      return 0;
+    }
+    return res.writableLength;
   }
 
   /** Polling spans many requests: no connection belongs to the session. */
@@ -120,6 +123,8 @@ export class PollingTransport implements ServerTransport {
   }
 
   #onPoll(req: IncomingMessage, res: ServerResponse): void {
+    // A new GET: the client is done with the previous response.
+    this.#inflight = undefined;
     switch (this.#state) {
       case "closed":
         endEmpty(res, 400);
@@ -263,11 +268,8 @@ export class PollingTransport implements ServerTransport {
     this.#res = undefined;
     this.#transition("idle");
     this.#write(req, res, payload, compress);
-    if (!res.writableFinished) {
-      this.#inflight = res;
-      res.once("finish", this.#onFlushed);
-      res.once("close", this.#onFlushed);
-    }
+    // Kept (no listeners) until it is flushed or the next GET comes, whichever is checked first.
+    this.#inflight = res;
     this.#owner.onTransportDrain(this);
   }
 
@@ -339,6 +341,7 @@ export class PollingTransport implements ServerTransport {
     const { req, res } = { req: this.#req, res: this.#res };
     this.#req = undefined;
     this.#res = undefined;
+    this.#inflight = undefined;
     this.#transition("closed");
     if (req !== undefined && res !== undefined) this.#write(req, res, closing ? "1" : "6", false);
   }
