@@ -68,10 +68,16 @@ export function randomId(): string {
 
 /** Converts broadcast options for the wire. */
 export function toWireOptions(opts: BroadcastOptions): WireBroadcastOptions {
-  const flags: { volatile?: boolean; compress?: boolean; latest?: string | true } = {};
+  const flags: {
+    volatile?: boolean;
+    compress?: boolean;
+    latest?: string | true;
+    timeout?: number;
+  } = {};
   if (opts.flags?.volatile) flags.volatile = true;
   if (opts.flags?.latest !== undefined) flags.latest = opts.flags.latest;
   if (opts.flags?.compress !== undefined) flags.compress = opts.flags.compress;
+  if (opts.flags?.timeout !== undefined) flags.timeout = opts.flags.timeout;
   return { rooms: [...opts.rooms], except: opts.except ? [...opts.except] : [], flags };
 }
 
@@ -424,11 +430,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.onRemoteBroadcast(packet, opts, offset);
       return;
     }
-    // The packet gets an ack id from this node's own id space (no clash with local acks).
+    // The packet gets an ack id from this node's own id space (no clash with local acks). The
+    // origin stops routing acks after its timeout (or ACK_REQUEST_MAX_AGE without one): the
+    // entries of local sockets that have not answered by then are dropped at the same time.
+    const timeout = opts.flags?.timeout ?? ACK_REQUEST_MAX_AGE;
     const base = { uid: this.uid, nsp: this.nsp.name, requestId };
     super.broadcastWithAck(
       packet,
-      opts,
+      { ...opts, flags: { ...opts.flags, timeout } },
       (count) => this.#respond(uid, { type: "broadcast-client-count", ...base, count }),
       (...args) => this.#respond(uid, { type: "broadcast-ack", ...base, args }),
     );

@@ -53,6 +53,8 @@ export interface WireBroadcastOptions {
     readonly volatile?: boolean;
     readonly compress?: boolean;
     readonly latest?: string | true;
+    /** Milliseconds the origin waits for acks (broadcast with ack and `timeout()`). */
+    readonly timeout?: number;
   };
 }
 
@@ -152,14 +154,25 @@ function isStrArray(v: unknown): v is string[] {
 
 const PACKET_TYPES: ReadonlySet<unknown> = new Set(Object.values(PacketType));
 
+/** Longest ack timeout taken from the wire (a day); a longer or invalid one is ignored. */
+const MAX_WIRE_TIMEOUT = 86_400_000;
+
 function validOpts(v: unknown): WireBroadcastOptions | undefined {
   if (!isObj(v) || !isStrArray(v.rooms) || !isStrArray(v.except)) return undefined;
   const f = v.flags;
   if (f !== undefined && !isObj(f)) return undefined;
-  const flags: { volatile?: boolean; compress?: boolean; latest?: string | true } = {};
+  const flags: {
+    volatile?: boolean;
+    compress?: boolean;
+    latest?: string | true;
+    timeout?: number;
+  } = {};
   if (f?.volatile === true) flags.volatile = true;
   if (f?.latest === true || typeof f?.latest === "string") flags.latest = f.latest;
   if (typeof f?.compress === "boolean") flags.compress = f.compress;
+  if (typeof f?.timeout === "number" && f.timeout >= 0 && f.timeout <= MAX_WIRE_TIMEOUT) {
+    flags.timeout = f.timeout;
+  }
   return { rooms: v.rooms, except: v.except, flags };
 }
 

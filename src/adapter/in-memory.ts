@@ -106,13 +106,29 @@ export class InMemoryAdapter extends IsolatedEmitter<AdapterEvents> implements A
     const flags = opts.flags ?? NO_FLAGS;
     const id = packet.id ?? this.nsp.nextAckId();
     const prepared = this.nsp.prepare({ ...packet, id });
+    // With a timeout, the recipients are remembered so that the entries of those that never
+    // answer are removed when it expires (otherwise each would keep one until it disconnects).
+    const recipients: SocketId[] | undefined = flags.timeout === undefined ? undefined : [];
     let count = 0;
     this.apply(opts, (socket) => {
       count++;
       socket.expectAck(id, ack);
+      recipients?.push(socket.id);
       socket.deliver(prepared, flags);
     });
+    if (recipients !== undefined && recipients.length > 0) {
+      this.#forgetAcksAfter(id, recipients, flags.timeout ?? 0);
+    }
     clientCount(count);
+  }
+
+  /** After `ms`, drops the ack `id` still expected from `recipients` (one timer per broadcast). */
+  #forgetAcksAfter(id: number, recipients: readonly SocketId[], ms: number): void {
+    const timer = setTimeout(() => {
+      const sockets = this.nsp.sockets;
+      for (const sid of recipients) sockets.get(sid)?.forgetAck(id);
+    }, ms);
+    timer.unref?.();
   }
 
   fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {

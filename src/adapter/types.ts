@@ -66,6 +66,8 @@ export interface AdapterSocket {
   deliver(prepared: PreparedPacket, flags: BroadcastFlags): void;
   /** Registers `fn` for the acknowledgement with id `ackId` coming back from this socket. */
   expectAck(ackId: number, fn: (...args: unknown[]) => void): void;
+  /** Drops the acknowledgement `ackId` if still expected (its broadcast timed out). */
+  forgetAck(ackId: number): void;
   disconnect(close?: boolean): unknown;
 }
 

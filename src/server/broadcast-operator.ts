@@ -188,6 +188,19 @@ export class BroadcastOperator<
   }
 }
 
+/**
+ * The error of a broadcast whose acks did not all arrive in time: socket.io's message, with the
+ * acks that did arrive as `responses` (what `emitWithAck` callers read from the rejection).
+ */
+export interface BroadcastAckTimeoutError extends TetherError {
+  readonly responses: unknown[];
+}
+
+function ackTimeoutError(responses: unknown[]): BroadcastAckTimeoutError {
+  const err = new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out");
+  return Object.assign(err, { responses });
+}
+
 /** Broadcast with acks: one response per recipient, across every node, or a timeout error. */
 function collectAcks(
   adapter: Adapter,
@@ -200,15 +213,7 @@ function collectAcks(
   let expectedServers = -1;
   let reportedServers = 0;
   let expectedClients = 0;
-  const timeout = opts.flags.timeout;
-  const timer =
-    timeout === undefined
-      ? undefined
-      : setTimeout(() => {
-          if (state === "done") return;
-          state = "done";
-          ack(new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out"), responses);
-        }, timeout);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
     if (state === "done" || expectedServers !== reportedServers) return;
     if (responses.length < expectedClients) return;
@@ -220,15 +225,28 @@ function collectAcks(
     packet,
     opts,
     (count) => {
+      if (state === "done") return;
       expectedClients += count;
       reportedServers++;
       check();
     },
     (response) => {
+      if (state === "done") return;
       responses.push(response);
       check();
     },
   );
+  const timeout = opts.flags.timeout;
+  if (timeout !== undefined && state === "waiting") {
+    // The adapter drops, at the same timeout, the entries of the recipients that never answered
+    // (each node its own). This node's timer was armed first, during the broadcast, so it fires
+    // first: the callback sees no pending entry left here. What arrives later is ignored.
+    timer = setTimeout(() => {
+      if (state === "done") return;
+      state = "done";
+      ack(ackTimeoutError(responses), responses);
+    }, timeout);
+  }
   adapter.serverCount().then(
     (n) => {
       expectedServers = n;

@@ -398,6 +398,23 @@ export class Socket<
     this.#acks.set(id, fn);
   }
 
+  /** Adapter hook: stops waiting for the ack with `id` (its broadcast timed out). */
+  forgetAck(id: number): void {
+    this.#acks?.delete(id);
+  }
+
+  // ---- socket.io compatibility -------------------------------------------------------------
+
+  /**
+   * The pending acknowledgements (ack id → callback), as socket.io exposes them: adapters written
+   * for socket.io (`socket.io-adapter` subclasses) register broadcast acks with `socket.acks.set`,
+   * and monitoring code reads `socket.acks.size`. Tether's own code uses `expectAck`/`forgetAck`.
+   */
+  get acks(): Map<number, (...args: unknown[]) => void> {
+    this.#acks ??= new Map();
+    return this.#acks;
+  }
+
   /** Joins the own room and answers CONNECT (`{sid}` or `{sid, pid}`). */
   _onconnect(rooms: readonly Room[] = []): void {
     this.#state = "connected";

@@ -23,6 +23,9 @@ class FakeSocket implements AdapterSocket {
   expectAck(id: number, fn: (...args: unknown[]) => void): void {
     this.acks.set(id, fn);
   }
+  forgetAck(id: number): void {
+    this.acks.delete(id);
+  }
   disconnect(close?: boolean): void {
     this.disconnected = close ?? false;
   }
