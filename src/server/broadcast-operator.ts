@@ -129,7 +129,7 @@ export class BroadcastOperator<
       return true;
     }
     data.pop();
-    const ack = last as (err: Error | null, responses: unknown[]) => void;
+    const ack = last as (err: Error | null, responses: unknown) => void;
     const packet: Packet = { type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data };
     collectAcks(this.#adapter, packet, opts, ack);
     return true;
@@ -190,24 +190,29 @@ export class BroadcastOperator<
 
 /**
  * The error of a broadcast whose acks did not all arrive in time: socket.io's message, with the
- * acks that did arrive as `responses` (what `emitWithAck` callers read from the rejection).
+ * acks that did arrive as `responses` (what `emitWithAck` callers read from the rejection);
+ * `null` for a single-recipient emit (`RemoteSocket`), as socket.io.
  */
 export interface BroadcastAckTimeoutError extends TetherError {
-  readonly responses: unknown[];
+  readonly responses: unknown[] | null;
 }
 
-function ackTimeoutError(responses: unknown[]): BroadcastAckTimeoutError {
+function ackTimeoutError(responses: unknown[] | null): BroadcastAckTimeoutError {
   const err = new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out");
   return Object.assign(err, { responses });
 }
 
-/** Broadcast with acks: one response per recipient, across every node, or a timeout error. */
+/**
+ * Broadcast with acks: one response per recipient, across every node, or a timeout error. With
+ * `expectSingleResponse` (RemoteSocket), the callback gets the response itself.
+ */
 function collectAcks(
   adapter: Adapter,
   packet: Packet,
   opts: { rooms: ReadonlySet<Room>; except: ReadonlySet<Room>; flags: BroadcastFlags },
-  ack: (err: Error | null, responses: unknown[]) => void,
+  ack: (err: Error | null, responses: unknown) => void,
 ): void {
+  const single = opts.flags.expectSingleResponse === true;
   const responses: unknown[] = [];
   let state: "waiting" | "done" = "waiting";
   let expectedServers = -1;
@@ -219,7 +224,7 @@ function collectAcks(
     if (responses.length < expectedClients) return;
     state = "done";
     if (timer !== undefined) clearTimeout(timer);
-    ack(null, responses);
+    ack(null, single ? responses[0] : responses);
   };
   adapter.broadcastWithAck(
     packet,
@@ -244,7 +249,8 @@ function collectAcks(
     timer = setTimeout(() => {
       if (state === "done") return;
       state = "done";
-      ack(ackTimeoutError(responses), responses);
+      const arrived = single ? null : responses;
+      ack(ackTimeoutError(arrived), arrived);
     }, timeout);
   }
   adapter.serverCount().then(
@@ -281,7 +287,10 @@ export class RemoteSocket<
     this.rooms = new Set(details.rooms);
     this.data = details.data as SocketData;
     this.#adapter = adapter;
-    this.#operator = new BroadcastOperator(adapter, new Set([this.id]));
+    // As socket.io: an ack callback gets the one response, like `socket.emit()` (not an array).
+    this.#operator = new BroadcastOperator(adapter, new Set([this.id]), new Set(), {
+      expectSingleResponse: true,
+    });
   }
 
   /** Emits to this socket. */

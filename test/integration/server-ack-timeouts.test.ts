@@ -15,7 +15,7 @@ import {
   encodeClusterMessage,
 } from "../../src/adapter/cluster-message.js";
 import type { AdapterHost } from "../../src/adapter/types.js";
-import { Server, type Socket } from "../../src/index.js";
+import { RemoteSocket, Server, type Socket } from "../../src/index.js";
 import { closeServer, listen, waitFor } from "../helpers/wait.js";
 import { type Fixture, next, startServer } from "../interop/server-harness.js";
 
@@ -255,5 +255,32 @@ describe("broadcast acks with a timeout across a cluster", () => {
     late?.("too late");
     await b2.s.timeout(5000).emitWithAck("ping");
     assert.deepEqual([...(err.responses ?? [])].sort(), ["a1", "b1"]);
+  });
+
+  it("a RemoteSocket's timeout().emit gets the one response, or a timeout error with null responses, as socket.io", async () => {
+    const bus = new Set<ClusterAdapter>();
+    const nodeA = await startNode(bus);
+    const nodeB = await startNode(bus);
+    const adapterA = nodeA.io.of("/").adapter as ClusterAdapter;
+    await waitFor(() => adapterA.nodes.size === 1, 5000, "peers");
+    const b1 = await connectTo(nodeB);
+    const b2 = await connectTo(nodeB);
+    b1.c.on("q", (ack: (v: string) => void) => ack("b1"));
+    b2.c.on("q", () => {});
+    const found = await nodeA.io.fetchSockets();
+    const r1 = found.find((s) => s.id === b1.s.id);
+    const r2 = found.find((s) => s.id === b2.s.id);
+    assert.ok(r1 instanceof RemoteSocket && r2 instanceof RemoteSocket);
+    const answer = await new Promise<[Error | null, unknown]>((resolve) =>
+      r1.timeout(5000).emit("q", (e: Error | null, v: unknown) => resolve([e, v])),
+    );
+    assert.deepEqual(answer, [null, "b1"]);
+    const [err, value] = await new Promise<[AckError | null, unknown]>((resolve) =>
+      r2.timeout(60).emit("q", (e: AckError | null, v: unknown) => resolve([e, v])),
+    );
+    assert.equal(err?.message, "operation has timed out");
+    assert.equal(value, null);
+    assert.equal(err?.responses, null);
+    await waitFor(() => b2.s.acks.size === 0, 5000, "node B cleanup");
   });
 });
