@@ -154,7 +154,7 @@ function isStrArray(v: unknown): v is string[] {
 
 const PACKET_TYPES: ReadonlySet<unknown> = new Set(Object.values(PacketType));
 
-/** Longest ack timeout taken from the wire (a day); a longer or invalid one is ignored. */
+/** Longest ack timeout taken from the wire (a day): a longer one is clamped, an invalid one ignored. */
 const MAX_WIRE_TIMEOUT = 86_400_000;
 
 function validOpts(v: unknown): WireBroadcastOptions | undefined {
@@ -170,8 +170,8 @@ function validOpts(v: unknown): WireBroadcastOptions | undefined {
   if (f?.volatile === true) flags.volatile = true;
   if (f?.latest === true || typeof f?.latest === "string") flags.latest = f.latest;
   if (typeof f?.compress === "boolean") flags.compress = f.compress;
-  if (typeof f?.timeout === "number" && f.timeout >= 0 && f.timeout <= MAX_WIRE_TIMEOUT) {
-    flags.timeout = f.timeout;
+  if (typeof f?.timeout === "number" && f.timeout >= 0) {
+    flags.timeout = Math.min(f.timeout, MAX_WIRE_TIMEOUT);
   }
   return { rooms: v.rooms, except: v.except, flags };
 }

@@ -222,6 +222,27 @@ async function connectTo(node: Node): Promise<Peer> {
 }
 
 describe("broadcast acks with a timeout across a cluster", () => {
+  it("the ack timeout travels with the broadcast; a bad one is dropped and a huge one clamped", () => {
+    const wire = (timeout: unknown) => {
+      const message = {
+        type: "broadcast",
+        uid: "n1",
+        nsp: "/",
+        packet: { type: 2, data: ["ev"] },
+        opts: { rooms: [], except: [], flags: { timeout } },
+        requestId: "r1",
+      } as unknown as ClusterMessage;
+      const decoded = decodeClusterMessage(encodeClusterMessage(message));
+      assert.ok(decoded.ok && decoded.value.type === "broadcast");
+      return decoded.value.opts.flags.timeout;
+    };
+    assert.equal(wire(250), 250);
+    assert.equal(wire(-1), undefined);
+    assert.equal(wire(Number.NaN), undefined);
+    assert.equal(wire("250"), undefined);
+    assert.equal(wire(1e12), 86_400_000);
+  });
+
   it("collects the acks of every node and drops the other node's unanswered entries at the timeout", async () => {
     const bus = new Set<ClusterAdapter>();
     const nodeA = await startNode(bus);
