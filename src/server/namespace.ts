@@ -168,18 +168,7 @@ export class Namespace<
       return false;
     }
     this.sockets.set(socket.id, socket);
-    if (restored && restored.missedPackets.length > 0) {
-      // Replayed before the CONNECT reply, as socket.io does: the official client buffers the
-      // events received while connecting and delivers them before its `connect` event.
-      // The replay is bounded by the recovery buffer, not by the backpressure limits: a client
-      // cut off with "buffer full" missed about a full buffer and must be able to take it back.
-      client.conn.exempt(() => {
-        for (const data of restored.missedPackets) {
-          socket._packet({ type: PacketType.EVENT, nsp: this.name, data });
-        }
-        socket._onconnect(restored.rooms);
-      });
-    } else socket._onconnect(restored ? restored.rooms : []);
+    socket._onconnect(restored ? restored.rooms : [], restored?.missedPackets);
     client._onSocketConnected(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);

@@ -415,12 +415,31 @@ export class Socket<
     return this.#acks;
   }
 
-  /** Joins the own room and answers CONNECT (`{sid}` or `{sid, pid}`). */
-  _onconnect(rooms: readonly Room[] = []): void {
+  /**
+   * Joins the own room (or a restored session's rooms), replays the events the session missed,
+   * then answers CONNECT (`{sid}` or `{sid, pid}`).
+   */
+  _onconnect(rooms: readonly Room[] = [], missed?: readonly unknown[][]): void {
     this.#state = "connected";
+    // Joining first: an adapter may complete `missed` as the socket joins (the Redis Streams
+    // adapter adds the entries delivered while the session was being restored).
     this.nsp.adapter.addAll(this.id, rooms.length > 0 ? rooms : [this.id]);
     const data = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
-    this.#send({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, NO_FLAGS);
+    const connect: Packet = { type: PacketType.CONNECT, nsp: this.nsp.name, data };
+    if (missed === undefined || missed.length === 0) {
+      this.#send(connect, NO_FLAGS);
+      return;
+    }
+    // Replayed before the CONNECT reply, as socket.io: the official client buffers the events it
+    // gets while connecting and delivers them before its `connect` event. The replay is bounded
+    // by the recovery buffer, not by the backpressure limits: a client cut off with "buffer full"
+    // missed about a full buffer and must be able to take it back.
+    this.client.conn.exempt(() => {
+      for (const args of missed) {
+        this.#send({ type: PacketType.EVENT, nsp: this.nsp.name, data: args }, NO_FLAGS);
+      }
+      this.#send(connect, NO_FLAGS);
+    });
   }
 
   /** Sends a raw packet (used for CONNECT_ERROR and replayed packets). */
