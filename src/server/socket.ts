@@ -490,8 +490,12 @@ export class Socket<
   }
 
   #dispatch(args: unknown[]): void {
-    if (this.#state !== "connected") return;
-    this.emitReserved(String(args[0]), ...args.slice(1));
+    // As socket.io: listeners run on the next tick, and not at all if the socket disconnected in
+    // between (an event followed by a DISCONNECT in the same read is dropped, not delivered late).
+    process.nextTick(() => {
+      if (this.#state !== "connected") return;
+      this.emitReserved(String(args[0]), ...args.slice(1));
+    });
   }
 
   #ackFor(id: number): Ack {

@@ -69,11 +69,11 @@ describe("broadcast acks with a timeout", () => {
     s1.join("room");
     s2.join("room");
     const cases: [string, () => Promise<unknown>, number[]][] = [
-      ["io", () => fx.io.timeout(60).emitWithAck("q"), [0, 1]],
-      ["namespace", () => fx.io.of("/").timeout(60).emitWithAck("q"), [0, 1]],
-      ["io.to(room)", () => fx.io.to("room").timeout(60).emitWithAck("q"), [1]],
-      ["socket.broadcast", () => s0.broadcast.timeout(60).emitWithAck("q"), [1]],
-      ["socket.to(room)", () => s0.to("room").timeout(60).emitWithAck("q"), [1]],
+      ["io", () => fx.io.timeout(1000).emitWithAck("q"), [0, 1]],
+      ["namespace", () => fx.io.of("/").timeout(1000).emitWithAck("q"), [0, 1]],
+      ["io.to(room)", () => fx.io.to("room").timeout(1000).emitWithAck("q"), [1]],
+      ["socket.broadcast", () => s0.broadcast.timeout(1000).emitWithAck("q"), [1]],
+      ["socket.to(room)", () => s0.to("room").timeout(1000).emitWithAck("q"), [1]],
     ];
     for (const [name, run, expected] of cases) {
       const err = (await run().then(
@@ -91,7 +91,7 @@ describe("broadcast acks with a timeout", () => {
   it("the callback form gets (err, responses) with the same responses on err.responses", async () => {
     const { fx } = await twoOfThreeAnswer();
     const [err, responses] = await new Promise<[AckError | null, unknown[]]>((resolve) =>
-      fx.io.timeout(60).emit("q", (e: AckError | null, r: unknown[]) => resolve([e, r])),
+      fx.io.timeout(1000).emit("q", (e: AckError | null, r: unknown[]) => resolve([e, r])),
     );
     assert.equal(err?.message, "operation has timed out");
     assert.deepEqual([...responses].sort(), [0, 1]);
@@ -110,7 +110,7 @@ describe("broadcast acks with a timeout", () => {
     });
     b.c.on("ping", (ack: () => void) => ack());
     const err = (await fx.io
-      .timeout(60)
+      .timeout(1000)
       .emitWithAck("q")
       .then(
         () => assert.fail("resolved"),
@@ -262,7 +262,7 @@ describe("broadcast acks with a timeout across a cluster", () => {
     b2.c.on("ping", (ack: () => void) => ack());
 
     const err = await nodeA.io
-      .timeout(80)
+      .timeout(1000)
       .emitWithAck("q")
       .then(
         () => assert.fail("resolved although b2 never answered"),
