@@ -77,12 +77,20 @@ export type FirstNonErrorArg<T> = T extends (...args: infer Params) => unknown
 
 // ---- acknowledgement classification ----------------------------------------------------------
 
-/** A callback that takes a leading timeout error. */
+/**
+ * Whether a callback already takes the leading timeout error. A first parameter of type `any`
+ * could be either, so both forms are accepted (`boolean`), as upstream.
+ */
 type TakesTimeoutError<F> = F extends (...args: infer A) => unknown
-  ? A extends readonly [Error, ...unknown[]]
-    ? true
-    : false
+  ? IsAny<A[0]> extends true
+    ? boolean
+    : A extends readonly [Error, ...unknown[]]
+      ? true
+      : false
   : false;
+
+/** `Then` if `Condition` holds, `Else` if not, both for `boolean`. */
+type Either<Condition extends boolean, Then, Else> = Condition extends true ? Then : Else;
 
 /**
  * How a listener signature ends, which decides the emit methods an event is allowed on:
@@ -101,16 +109,22 @@ type AckShape<F> = IsAny<F> extends true
         ? "none"
         : // biome-ignore lint/suspicious/noExplicitAny: matches any callback signature
           Last<P> extends (...args: any[]) => unknown
-          ? TakesTimeoutError<Last<P>> extends true
+          ? true extends TakesTimeoutError<Last<P>>
             ? "timed"
             : "ack"
           : "none"
     : "none";
 
-/** The names in `K` whose listener signature in `Map` has one of the given shapes. */
-type NamesShaped<Map extends EventsMap, K extends EventNames<Map>, Shape> = {
-  [Ev in K]: AckShape<Map[Ev]> extends Shape ? Ev : never;
-}[K];
+/**
+ * The names in `K` whose listener signature in `Map` has one of the given shapes. As upstream, a
+ * single untyped listener among them makes every name qualify: the map no longer says which
+ * events take an acknowledgement, so code written against it must keep compiling.
+ */
+type NamesShaped<Map extends EventsMap, K extends EventNames<Map>, Shape> = true extends {
+  [Ev in K]: AckShape<Map[Ev]> extends "untyped" ? true : false;
+}[K]
+  ? K
+  : { [Ev in K]: AckShape<Map[Ev]> extends Shape ? Ev : never }[K];
 
 /** Event names whose last parameter is an acknowledgement callback (`emitWithAck` targets). */
 export type EventNamesWithAck<
@@ -142,25 +156,35 @@ export type RemoveAcknowledgements<E extends EventsMap> = {
 // The sender of an event with an ack does not always see the callback the receiver calls:
 // `timeout()` adds a leading error, and a broadcast collects one response per recipient.
 
-/** A callback given a leading timeout error (unchanged if it already has one). */
-type WithTimeoutError<F> = F extends (...args: infer A) => infer R
-  ? TakesTimeoutError<F> extends true
-    ? F
-    : (err: Error, ...args: A) => R
-  : F;
+// A parameter is decorated when its whole type is a function: an optional callback (`cb?: …`) is
+// left as declared, as upstream.
 
-/** A callback given, instead of one response, the array of every recipient's first argument. */
-type WithResponseArray<F> = F extends (...args: infer A) => infer R
-  ? A extends readonly []
-    ? () => R
-    : A extends readonly [Error]
-      ? (err: Error) => R
-      : A extends readonly [Error, infer First, ...unknown[]]
-        ? (err: Error, responses: First[]) => R
-        : A extends readonly [infer First, ...unknown[]]
-          ? (responses: First[]) => R
-          : (responses: A[number][]) => R
-  : F;
+/** A callback given a leading timeout error (unchanged if it already has one). */
+type WithTimeoutError<F> = IsAny<F> extends true
+  ? F
+  : [F] extends [(...args: infer A) => infer R]
+    ? Either<TakesTimeoutError<F>, F, (err: Error, ...args: A) => R>
+    : F;
+
+/**
+ * A callback given, instead of one client's arguments, an array of every client's first argument
+ * (after the timeout error, if any). A callback whose arguments are an open list takes anything.
+ */
+type WithResponseArray<F> = IsAny<F> extends true
+  ? F
+  : [F] extends [(...args: infer A) => infer R]
+    ? A extends readonly [Error, ...infer Rest]
+      ? (err: Error, ...responses: ResponseArrays<Rest>) => R
+      : (...responses: ResponseArrays<A>) => R
+    : F;
+
+/** One client's arguments → the array of every client's first argument. */
+type ResponseArrays<A extends readonly unknown[]> = A extends readonly []
+  ? []
+  : A extends readonly [infer First, ...unknown[]]
+    ? [responses: First[]]
+    : // biome-ignore lint/suspicious/noExplicitAny: an open or optional list: untyped, as upstream
+      any[];
 
 /** Applies `WithTimeoutError` to the callbacks of a parameter list. */
 // biome-ignore lint/suspicious/noExplicitAny: a homomorphic map over any parameter list
