@@ -10,11 +10,11 @@ import type { Handshake } from "./handshake.js";
 import type {
   AckValue,
   AllButLast,
-  DecorateAcknowledgementsWithMultipleResponses,
+  DecorateAcknowledgements,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   DefaultEventsMap,
   EventNames,
-  EventNamesWithAck,
+  EventNamesWithError,
   EventParams,
   EventsMap,
 } from "./typed-events.js";
@@ -101,12 +101,7 @@ export class BroadcastOperator<
    * Waits `ms` for every recipient's ack: the callback gets `(err, responses)`.
    * @example io.timeout(1000).emit("ping", (err, responses) => {});
    */
-  timeout(
-    ms: number,
-  ): BroadcastOperator<
-    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
-    SocketData
-  > {
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
     return new BroadcastOperator(this.#adapter, this.#rooms, this.#except, {
       ...this.#flags,
       timeout: ms,
@@ -139,7 +134,7 @@ export class BroadcastOperator<
    * Emits and resolves with every recipient's ack (rejects on timeout).
    * @example const responses = await io.timeout(1000).emitWithAck("ping");
    */
-  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+  emitWithAck<Ev extends EventNamesWithError<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<AckValue<EmitEvents, Ev>> {
@@ -301,9 +296,12 @@ export class RemoteSocket<
   /** Waits `ms` for the ack of the next emit. */
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<
+    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator.timeout(ms) as unknown as BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
       SocketData
     >;
   }

@@ -13,12 +13,16 @@ import { StrictEventEmitter } from "./strict-emitter.js";
 import type {
   AckValue,
   AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
+  EventNamesWithoutAck,
   EventParams,
   EventsMap,
+  MessageArgs,
 } from "./typed-events.js";
 
 /** An error a middleware passes to `next()`: `message` and optional `data` reach the client. */
@@ -222,66 +226,89 @@ export class Namespace<
 
   // ---- broadcasting --------------------------------------------------------------------------
 
-  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+  /** Every socket of the namespace; typed as a broadcast (one ack response per socket) by default. */
+  #operator<
+    Events extends EventsMap = DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+  >(): BroadcastOperator<Events, SocketData> {
     return new BroadcastOperator(this.adapter);
   }
 
   /** Targets a room. @example nsp.to("room").emit("hi"); */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  to(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().to(room);
   }
 
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  in(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().in(room);
   }
 
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  except(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().except(room);
   }
 
   /** Emits to every socket of the namespace. @example io.of("/chat").emit("news", n); */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.#operator().emit(ev, ...args);
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
+    return this.#operator<EmitEvents>().emit(ev, ...args);
   }
 
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<AckValue<EmitEvents, Ev>> {
-    return this.#operator().emitWithAck(ev, ...args);
+  ): Promise<AckValue<EmitEvents, Ev>[]> {
+    // Untyped operator: a broadcast's own `emitWithAck` is only typed after `timeout()`.
+    return this.#operator<DefaultEventsMap>().emitWithAck(ev, ...args);
   }
 
   /** Sends a `message` event to every socket. */
-  send(...args: unknown[]): this {
+  send(...args: MessageArgs<EmitEvents>): this {
     (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
     return this;
   }
 
-  write(...args: unknown[]): this {
+  write(...args: MessageArgs<EmitEvents>): this {
     return this.send(...args);
   }
 
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+  compress(
+    compress: boolean,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().compress(compress);
   }
 
   /** A "latest value" broadcast (see `BroadcastOperator.latest`). */
-  latest(key?: string): BroadcastOperator<EmitEvents, SocketData> {
+  latest(
+    key?: string,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().latest(key);
   }
 
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+  get volatile(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator().volatile;
   }
 
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator().local;
   }
 
   timeout(
     ms: number,
   ): BroadcastOperator<
-    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
+    DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
     SocketData
   > {
     return this.#operator().timeout(ms);
@@ -292,7 +319,7 @@ export class Namespace<
   }
 
   fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return this.#operator().fetchSockets();
+    return this.#operator<EmitEvents>().fetchSockets();
   }
 
   socketsJoin(room: Room | Room[]): void {
@@ -314,7 +341,10 @@ export class Namespace<
    */
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
-    ...args: EventParams<ServerSideEvents, Ev>
+    ...args: EventParams<
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>,
+      Ev
+    >
   ): boolean {
     const data: unknown[] = [ev, ...args];
     const last = data[data.length - 1];
@@ -329,10 +359,10 @@ export class Namespace<
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
-  ): Promise<unknown[]> {
+  ): Promise<AckValue<ServerSideEvents, Ev>[]> {
     return new Promise((resolve, reject) => {
       this.adapter.serverSideEmit([ev, ...args], (err, responses) =>
-        err ? reject(err) : resolve(responses),
+        err ? reject(err) : resolve(responses as AckValue<ServerSideEvents, Ev>[]),
       );
     });
   }

@@ -37,12 +37,16 @@ import type { Socket } from "./socket.js";
 import type {
   AckValue,
   AllButLast,
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
+  EventNamesWithoutAck,
   EventParams,
   EventsMap,
+  MessageArgs,
   ReservedOrUserEventNames,
   ReservedOrUserListener,
 } from "./typed-events.js";
@@ -490,42 +494,54 @@ export class Server<
     return this;
   }
 
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  to(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.to(room);
   }
 
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  in(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.in(room);
   }
 
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  except(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.except(room);
   }
 
   /** Emits to every socket of the main namespace. @example io.emit("news", 1); */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  emit<Ev extends EventNamesWithoutAck<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     return this.sockets.emit(ev, ...args);
   }
 
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<AckValue<EmitEvents, Ev>> {
+  ): Promise<AckValue<EmitEvents, Ev>[]> {
     return this.sockets.emitWithAck(ev, ...args);
   }
 
-  send(...args: unknown[]): this {
+  send(...args: MessageArgs<EmitEvents>): this {
     this.sockets.send(...args);
     return this;
   }
 
-  write(...args: unknown[]): this {
+  write(...args: MessageArgs<EmitEvents>): this {
     return this.send(...args);
   }
 
   serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
-    ...args: EventParams<ServerSideEvents, Ev>
+    ...args: EventParams<
+      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<ServerSideEvents>,
+      Ev
+    >
   ): boolean {
     return this.sockets.serverSideEmit(ev, ...args);
   }
@@ -533,31 +549,41 @@ export class Server<
   serverSideEmitWithAck<Ev extends EventNamesWithAck<ServerSideEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<ServerSideEvents, Ev>>
-  ): Promise<unknown[]> {
+  ): Promise<AckValue<ServerSideEvents, Ev>[]> {
     return this.sockets.serverSideEmitWithAck(ev, ...args);
   }
 
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+  compress(
+    compress: boolean,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.compress(compress);
   }
 
   /** A "latest value" broadcast (see `BroadcastOperator.latest`). */
-  latest(key?: string): BroadcastOperator<EmitEvents, SocketData> {
+  latest(
+    key?: string,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.sockets.latest(key);
   }
 
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+  get volatile(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.sockets.volatile;
   }
 
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.sockets.local;
   }
 
   timeout(
     ms: number,
   ): BroadcastOperator<
-    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
+    DecorateAcknowledgements<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>>,
     SocketData
   > {
     return this.sockets.timeout(ms);

@@ -31,11 +31,13 @@ import type {
   AckValue,
   AllButLast,
   DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
   EventNames,
   EventNamesWithAck,
   EventParams,
   EventsMap,
+  MessageArgs,
 } from "./typed-events.js";
 
 /** A server-side disconnect reason. */
@@ -277,26 +279,38 @@ export class Socket<
   }
 
   /** Broadcast to every socket of the namespace but this one. */
-  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+  get broadcast(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator();
   }
 
   /** Broadcast to `room` (excluding this socket). @example socket.to("room").emit("hi"); */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  to(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().to(room);
   }
 
   /** Alias of {@link to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  in(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.to(room);
   }
 
   /** Broadcast to everyone but `room` (and this socket). */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  except(
+    room: Room | Room[],
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
     return this.#operator().except(room);
   }
 
-  #operator(): BroadcastOperator<EmitEvents, SocketData> {
+  #operator(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     const flags = this.#takeFlags();
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
@@ -597,9 +611,3 @@ export class Socket<
 type AllButLastParams<M extends EventsMap, Ev extends EventNames<M>> = AllButLast<
   Parameters<M[Ev]>
 >;
-
-/** Arguments of the `message` event when typed, else anything. */
-export type MessageArgs<M extends EventsMap> = M extends { message: (...args: infer P) => void }
-  ? P
-  : // biome-ignore lint/suspicious/noExplicitAny: untyped `send` takes any arguments, as upstream
-    any[];

@@ -45,101 +45,197 @@ export type ReservedOrUserListener<
   Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
 >;
 
-/** Last element of a tuple. */
-// biome-ignore lint/suspicious/noExplicitAny: tuple helpers follow upstream's definitions
-export type Last<T extends any[]> = T extends [...infer _H, infer L] ? L : any;
-/** All elements of a tuple but the last. */
-// biome-ignore lint/suspicious/noExplicitAny: tuple helpers follow upstream's definitions
+// ---- parameter-list helpers ------------------------------------------------------------------
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+/**
+ * The last parameter of a list: the element type of an open-ended list (`any` for `any[]`), and
+ * `never` for an empty one.
+ */
+export type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L]
+  ? L
+  : T extends readonly (infer E)[]
+    ? E
+    : never;
+/** All parameters but the last (an open-ended list stays open). */
+// biome-ignore lint/suspicious/noExplicitAny: an open-ended list keeps upstream's `any[]`
 export type AllButLast<T extends any[]> = T extends [...infer H, infer _L] ? H : any[];
 /** First argument of a function type. */
 // biome-ignore lint/suspicious/noExplicitAny: tuple helpers follow upstream's definitions
 export type FirstArg<T> = T extends (arg: infer Param) => unknown ? Param : any;
-type FirstNonErrorTuple<T extends unknown[]> = T[0] extends Error ? T[1] : T[0];
-/** First argument of a callback that is not an Error (the ack's value). */
-// biome-ignore lint/suspicious/noExplicitAny: tuple helpers follow upstream's definitions
-export type FirstNonErrorArg<T> = T extends (...args: infer Params) => any
-  ? FirstNonErrorTuple<Params>
-  : // biome-ignore lint/suspicious/noExplicitAny: as upstream
+/**
+ * The value an acknowledgement callback receives: its first parameter, or its second when the
+ * first is the timeout `Error` added by `timeout()`.
+ */
+export type FirstNonErrorArg<T> = T extends (...args: infer Params) => unknown
+  ? Params[0] extends Error
+    ? Params[1]
+    : Params[0]
+  : // biome-ignore lint/suspicious/noExplicitAny: not a callback (untyped event): any value
     any;
 
-type IsAny<T> = 0 extends 1 & T ? true : false;
+// ---- acknowledgement classification ----------------------------------------------------------
 
-/** Event names whose last parameter is an acknowledgement callback. */
+/**
+ * Whether a callback already takes the leading timeout error. A first parameter of type `any`
+ * could be either, so both forms are accepted (`boolean`), as upstream.
+ */
+type TakesTimeoutError<F> = F extends (...args: infer A) => unknown
+  ? IsAny<A[0]> extends true
+    ? boolean
+    : A extends readonly [Error, ...unknown[]]
+      ? true
+      : false
+  : false;
+
+/** `Then` if `Condition` holds, `Else` if not, both for `boolean`. */
+type Either<Condition extends boolean, Then, Else> = Condition extends true ? Then : Else;
+
+/**
+ * How a listener signature ends, which decides the emit methods an event is allowed on:
+ * - `"untyped"`: the signature or its last parameter is `any` (default maps): every method;
+ * - `"none"`: no parameters, or the last one is not a function: `emit` only (broadcasts too);
+ * - `"ack"`: the last parameter is an acknowledgement callback: `emit` and `emitWithAck`;
+ * - `"timed"`: an acknowledgement whose first parameter is the timeout `Error`, as after
+ *   `timeout()`: what a broadcast's `emitWithAck` requires, since only a deadline ends it.
+ */
+type AckShape<F> = IsAny<F> extends true
+  ? "untyped"
+  : F extends (...args: infer P) => unknown
+    ? IsAny<Last<P>> extends true
+      ? "untyped"
+      : P extends readonly []
+        ? "none"
+        : // biome-ignore lint/suspicious/noExplicitAny: matches any callback signature
+          Last<P> extends (...args: any[]) => unknown
+          ? true extends TakesTimeoutError<Last<P>>
+            ? "timed"
+            : "ack"
+          : "none"
+    : "none";
+
+/**
+ * The names in `K` whose listener signature in `Map` has one of the given shapes. As upstream, a
+ * single untyped listener among them makes every name qualify: the map no longer says which
+ * events take an acknowledgement, so code written against it must keep compiling.
+ */
+type NamesShaped<Map extends EventsMap, K extends EventNames<Map>, Shape> = true extends {
+  [Ev in K]: AckShape<Map[Ev]> extends "untyped" ? true : false;
+}[K]
+  ? K
+  : { [Ev in K]: AckShape<Map[Ev]> extends Shape ? Ev : never }[K];
+
+/** Event names whose last parameter is an acknowledgement callback (`emitWithAck` targets). */
 export type EventNamesWithAck<
   Map extends EventsMap,
   K extends EventNames<Map> = EventNames<Map>,
-> = {
-  [Ev in K]: IsAny<Last<Parameters<Map[Ev]>>> extends true
-    ? Ev
-    : // biome-ignore lint/suspicious/noExplicitAny: callback detection
-      Last<Parameters<Map[Ev]>> extends (...args: any[]) => any
-      ? Ev
-      : never;
-}[K];
+> = NamesShaped<Map, K, "ack" | "timed" | "untyped">;
 
-/** Event names without an acknowledgement callback. */
+/** Event names without an acknowledgement callback (what a plain broadcast may send). */
 export type EventNamesWithoutAck<
   Map extends EventsMap,
   K extends EventNames<Map> = EventNames<Map>,
-> = {
-  [Ev in K]: IsAny<Last<Parameters<Map[Ev]>>> extends true
-    ? Ev
-    : // biome-ignore lint/suspicious/noExplicitAny: callback detection
-      Last<Parameters<Map[Ev]>> extends (...args: any[]) => any
-      ? never
-      : Ev;
-}[K];
+> = NamesShaped<Map, K, "none" | "untyped">;
 
-/** Callbacks in a parameter list get a leading `err` (timeout). */
-// biome-ignore lint/suspicious/noExplicitAny: mapped tuple, as upstream
+/**
+ * Event names whose acknowledgement takes a leading timeout `Error`: the events a broadcast's
+ * `emitWithAck` accepts, i.e. none until `timeout()` was applied.
+ */
+export type EventNamesWithError<
+  Map extends EventsMap,
+  K extends EventNames<Map> = EventNames<Map>,
+> = NamesShaped<Map, K, "timed" | "untyped">;
+
+/** The events of a map that carry no acknowledgement. */
+export type RemoveAcknowledgements<E extends EventsMap> = {
+  [K in EventNamesWithoutAck<E>]: E[K];
+};
+
+// ---- acknowledgement decoration ----------------------------------------------------------------
+// The sender of an event with an ack does not always see the callback the receiver calls:
+// `timeout()` adds a leading error, and a broadcast collects one response per recipient.
+
+// A parameter is decorated when its whole type is a function: an optional callback (`cb?: …`) is
+// left as declared, as upstream.
+
+/** A callback given a leading timeout error (unchanged if it already has one). */
+type WithTimeoutError<F> = IsAny<F> extends true
+  ? F
+  : [F] extends [(...args: infer A) => infer R]
+    ? Either<TakesTimeoutError<F>, F, (err: Error, ...args: A) => R>
+    : F;
+
+/**
+ * A callback given, instead of one client's arguments, an array of every client's first argument
+ * (after the timeout error, if any). A callback whose arguments are an open list takes anything.
+ */
+type WithResponseArray<F> = IsAny<F> extends true
+  ? F
+  : [F] extends [(...args: infer A) => infer R]
+    ? A extends readonly [Error, ...infer Rest]
+      ? (err: Error, ...responses: ResponseArrays<Rest>) => R
+      : (...responses: ResponseArrays<A>) => R
+    : F;
+
+/** One client's arguments → the array of every client's first argument. */
+type ResponseArrays<A extends readonly unknown[]> = A extends readonly []
+  ? []
+  : A extends readonly [infer First, ...unknown[]]
+    ? [responses: First[]]
+    : // biome-ignore lint/suspicious/noExplicitAny: an open or optional list: untyped, as upstream
+      any[];
+
+/** Applies `WithTimeoutError` to the callbacks of a parameter list. */
+// biome-ignore lint/suspicious/noExplicitAny: a homomorphic map over any parameter list
 export type PrependTimeoutError<T extends any[]> = {
-  [K in keyof T]: T[K] extends (...args: infer Params) => infer Result
-    ? (err: Error, ...args: Params) => Result
-    : T[K];
+  [K in keyof T]: WithTimeoutError<T[K]>;
 };
 
-/** Callbacks in a parameter list receive every recipient's response. */
-// biome-ignore lint/suspicious/noExplicitAny: mapped tuple, as upstream
+/** Applies `WithResponseArray` to the callbacks of a parameter list. */
+// biome-ignore lint/suspicious/noExplicitAny: a homomorphic map over any parameter list
 export type MultipleResponses<T extends any[]> = {
-  [K in keyof T]: T[K] extends (...args: infer Params) => infer Result
-    ? (err: Error, responses: Params) => Result
-    : T[K];
+  [K in keyof T]: WithResponseArray<T[K]>;
 };
 
-/** `socket.timeout(ms)`: ack callbacks take `(err, ...args)`. */
+/**
+ * `socket.timeout(ms)`: acknowledgements take `(err, ...args)`.
+ * @example socket.timeout(1000).emit("question", (err, answer) => {});
+ */
 export type DecorateAcknowledgements<E> = {
   [K in keyof E]: E[K] extends (...args: infer Params) => infer Result
     ? (...args: PrependTimeoutError<Params>) => Result
     : E[K];
 };
 
-/** Broadcast with ack: callbacks take `(err, responses[])`. */
-export type DecorateAcknowledgementsWithTimeoutAndMultipleResponses<E> = {
+/**
+ * A broadcast (`io.to(room)`, `socket.broadcast` …): acknowledgements receive an array with
+ * one response per recipient (a timeout error first if there is one).
+ * @example io.to("room").timeout(1000).emit("question", (err, answers) => {});
+ */
+export type DecorateAcknowledgementsWithMultipleResponses<E> = {
   [K in keyof E]: E[K] extends (...args: infer Params) => infer Result
     ? (...args: MultipleResponses<Params>) => Result
     : E[K];
 };
 
-// biome-ignore lint/suspicious/noExplicitAny: mapped tuple, as upstream
-type ExpectMultipleResponses<T extends any[]> = {
-  [K in keyof T]: T[K] extends (err: Error, arg: infer Param) => infer Result
-    ? (err: Error, arg: Param[]) => Result
-    : T[K];
-};
-
-/** An already-timeout-decorated map whose callbacks now receive arrays of responses. */
-export type DecorateAcknowledgementsWithMultipleResponses<E> = {
+/**
+ * Both at once: `(err, responses[])` — broadcasts with a timeout, and `serverSideEmit` (one
+ * response per other server).
+ */
+export type DecorateAcknowledgementsWithTimeoutAndMultipleResponses<E> = {
   [K in keyof E]: E[K] extends (...args: infer Params) => infer Result
-    ? (...args: ExpectMultipleResponses<Params>) => Result
+    ? (...args: MultipleResponses<PrependTimeoutError<Params>>) => Result
     : E[K];
 };
 
-/** Events without acknowledgement (for `volatile` / cluster-wide emits that cannot ack). */
-export type RemoveAcknowledgements<E extends EventsMap> = {
-  [K in EventNamesWithoutAck<E>]: E[K];
-};
-
-/** Promise value of `emitWithAck` for an event. */
+/** Promise value of `emitWithAck` for an event: the value its acknowledgement receives. */
 export type AckValue<Map extends EventsMap, Ev extends EventNames<Map>> = FirstNonErrorArg<
   Last<EventParams<Map, Ev>>
 >;
+
+/**
+ * Arguments of `send()` / `write()`, which emit `message`: its parameters, any arguments on an
+ * untyped map, and none accepted when a typed map has no `message` event.
+ */
+export type MessageArgs<Map extends EventsMap> = Parameters<Map["message" & keyof Map]>;
