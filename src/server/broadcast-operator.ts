@@ -11,7 +11,6 @@ import type {
   AckValue,
   AllButLast,
   DecorateAcknowledgements,
-  DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
   DefaultEventsMap,
   EventNames,
   EventNamesWithError,
@@ -293,17 +292,9 @@ export class RemoteSocket<
     return this.#operator.emit(ev, ...args);
   }
 
-  /** Waits `ms` for the ack of the next emit. */
-  timeout(
-    ms: number,
-  ): BroadcastOperator<
-    DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
-    SocketData
-  > {
-    return this.#operator.timeout(ms) as unknown as BroadcastOperator<
-      DecorateAcknowledgementsWithTimeoutAndMultipleResponses<EmitEvents>,
-      SocketData
-    >;
+  /** Waits `ms` for the ack of the next emit; the callback gets `(err, response)` (one socket). */
+  timeout(ms: number): BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData> {
+    return this.#operator.timeout(ms);
   }
 
   /** Joins room(s). */

@@ -42,6 +42,10 @@ const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
     "serverSideEmit acknowledgements get the error and every server's answer; serverSideEmitWithAck resolves with them",
   ],
   [
+    "remote-socket-timeout.ts",
+    "timeout() on a fetched socket gives the error then that socket's single answer",
+  ],
+  [
     "untyped.ts",
     "an untyped map accepts any event and yields any from acknowledgements; one untyped listener relaxes a typed map",
   ],
