@@ -152,7 +152,7 @@ export class Namespace<
       this._connecting--;
       if (!joined) this.#checkEmpty();
     }
-    return !isRequestKept(client.conn);
+    return joined && !isRequestKept(client.conn);
   }
 
   async #add(client: Client, auth: Record<string, unknown>): Promise<boolean> {
