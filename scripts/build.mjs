@@ -19,6 +19,18 @@ execFileSync(
   },
 );
 
+// A `<entry>.cjs-entry.ts` beside an entry replaces it in the CommonJS bundle (e.g. the callable
+// `require("tether-io")`); tsc compiles it too, but the ESM build has no use for it.
+const CJS_ENTRY = /\.cjs-entry\.(js|d\.ts)(\.map)?$/;
+for (const f of readdirSync(join(root, "dist/esm")).filter((n) => CJS_ENTRY.test(n))) {
+  rmSync(join(root, "dist/esm", f));
+}
+function cjsEntry(esmTarget) {
+  const src = join(root, esmTarget.replace("./dist/esm/", "src/").replace(/\.js$/, ".ts"));
+  const special = src.replace(/\.ts$/, ".cjs-entry.ts");
+  return existsSync(special) ? special : src;
+}
+
 const external = [
   ...Object.keys(pkg.dependencies ?? {}),
   ...Object.keys(pkg.peerDependencies ?? {}),
@@ -27,7 +39,7 @@ const entries = Object.values(pkg.exports).filter((e) => typeof e === "object" &
 await Promise.all(
   entries.map((e) =>
     build({
-      entryPoints: [join(root, e.import.replace("./dist/esm/", "src/").replace(/\.js$/, ".ts"))],
+      entryPoints: [cjsEntry(e.import)],
       outfile: join(root, e.require),
       bundle: true,
       format: "cjs",
@@ -37,7 +49,8 @@ await Promise.all(
       external,
       logLevel: "warning",
       // Modules that need their own location guard `import.meta` behind `typeof __dirname`.
-      logOverride: { "empty-import-meta": "silent" },
+      // A `.cjs-entry.ts` assigns `module.exports` on purpose.
+      logOverride: { "empty-import-meta": "silent", "commonjs-variable-in-esm": "silent" },
     }),
   ),
 );

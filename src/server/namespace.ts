@@ -8,7 +8,7 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { ServerPreparedPacket } from "./prepared.js";
 import type { Server } from "./server.js";
-import { Socket } from "./socket.js";
+import { isRequestKept, Socket } from "./socket.js";
 import { StrictEventEmitter } from "./strict-emitter.js";
 import type {
   AckValue,
@@ -85,6 +85,13 @@ export class Namespace<
   adapter!: Adapter;
   /** Connection middlewares, in order. */
   _fns: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /** CONNECTs in progress (session restore, middlewares). */
+  _connecting = 0;
+  /**
+   * Called when the namespace has no socket and no CONNECT in progress any more: after a
+   * disconnect, or a connection refused by a middleware (the cleanup of dynamic children).
+   */
+  _onEmpty: (() => void) | undefined;
   #ids = 0;
 
   constructor(
@@ -135,8 +142,24 @@ export class Namespace<
 
   // ---- connection ----------------------------------------------------------------------------
 
-  /** Adds a client to this namespace: recovery, middlewares, then CONNECT and `connection`. */
+  /**
+   * Adds a client to this namespace: recovery, middlewares, then CONNECT and `connection`.
+   * Resolves `true` when the socket joined and nothing read `socket.request` on its connection:
+   * the client may then drop the handshake request.
+   */
   async _add(client: Client, auth: Record<string, unknown>): Promise<boolean> {
+    this._connecting++;
+    let joined = false;
+    try {
+      joined = await this.#add(client, auth);
+    } finally {
+      this._connecting--;
+      if (!joined) this.#checkEmpty();
+    }
+    return joined && !isRequestKept(client.conn);
+  }
+
+  async #add(client: Client, auth: Record<string, unknown>): Promise<boolean> {
     const recovery = this.server._recovery;
     const pid = auth.pid;
     const offset = auth.offset;
@@ -222,6 +245,13 @@ export class Namespace<
   /** Removes a disconnected socket. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     this.sockets.delete(socket.id);
+    this.#checkEmpty();
+  }
+
+  #checkEmpty(): void {
+    if (this._onEmpty !== undefined && this.sockets.size === 0 && this._connecting === 0) {
+      this._onEmpty();
+    }
   }
 
   // ---- broadcasting --------------------------------------------------------------------------

@@ -39,11 +39,15 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    * run), saving about 0.5 KB per connection; `socket.handshake` is unaffected and
    * `socket.request` then returns a request rebuilt from the handshake's URL and headers.
    * Registering an engine middleware (`io.engine.use`) keeps requests as if this were set,
-   * since middlewares such as express-session decorate the request.
+   * since middlewares such as express-session decorate the request; so does reading
+   * `socket.request` (e.g. in an `io.use` middleware) on a connection, for that connection.
    * @default false
    */
   retainRequest?: boolean;
-  /** Removes dynamic child namespaces once their last socket leaves. @default false */
+  /**
+   * Removes dynamic child namespaces once their last socket leaves, or once the only connection
+   * to one was refused (by a middleware, or closed during its CONNECT). @default false
+   */
   cleanupEmptyChildNamespaces?: boolean;
   /**
    * Most binary attachments one packet may declare. A packet declaring more closes the

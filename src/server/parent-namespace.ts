@@ -111,12 +111,11 @@ export class ParentNamespace<
     for (const l of this.listeners("connection")) child.on("connection", l);
     this.children.add(child);
     if (server._opts.cleanupEmptyChildNamespaces) {
-      const remove = child._remove.bind(child);
-      child._remove = (socket) => {
-        remove(socket);
-        if (child.sockets.size > 0) return;
+      // Also after a refused CONNECT: otherwise every name an unauthenticated client tries stays.
+      child._onEmpty = () => {
+        child._onEmpty = undefined;
         void child.adapter.close();
-        server._nsps.delete(child.name);
+        if (server._nsps.get(child.name) === child) server._nsps.delete(child.name);
         this.children.delete(child);
       };
     }

@@ -27,38 +27,52 @@ interface PackageInfo {
 
 let packageInfo: PackageInfo | undefined;
 
-/** Folder of this module: `__dirname` in the CommonJS bundle, `import.meta.url` in ESM. */
-function moduleDir(): string {
-  if (typeof __dirname === "string") return __dirname;
-  return dirname(fileURLToPath(import.meta.url));
+/**
+ * Folders this module may live in, most reliable first: `import.meta.url` in ESM (empty in the
+ * CommonJS bundle), then `__dirname` (the CommonJS bundle's own). A global `__dirname` is not
+ * this module's folder — `node -e`, the REPL and some bundlers define one (`.` or `/`) — so it
+ * only comes second, and {@link findPackage} checks each candidate.
+ */
+function moduleDirs(): string[] {
+  const dirs: string[] = [];
+  const url: unknown = import.meta.url;
+  if (typeof url === "string" && url.startsWith("file:")) dirs.push(dirname(fileURLToPath(url)));
+  if (typeof __dirname === "string") dirs.push(__dirname);
+  return dirs;
 }
 
 /** Finds the `tether-io` package root by walking up from this module (src/, dist/esm/, dist/cjs/). */
 export function findPackage(): PackageInfo {
   if (packageInfo) return packageInfo;
-  let dir = moduleDir();
+  for (const start of moduleDirs()) {
+    const root = packageRootFrom(start);
+    if (root !== undefined) {
+      packageInfo = root;
+      return root;
+    }
+  }
+  packageInfo = { root: undefined, version: "0.0.0" };
+  return packageInfo;
+}
+
+function packageRootFrom(start: string): PackageInfo | undefined {
+  let dir = start;
   for (;;) {
     const file = join(dir, "package.json");
     if (existsSync(file)) {
       try {
         const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
         if (pkg.name === "tether-io") {
-          packageInfo = {
-            root: dir,
-            version: typeof pkg.version === "string" ? pkg.version : "0.0.0",
-          };
-          return packageInfo;
+          return { root: dir, version: typeof pkg.version === "string" ? pkg.version : "0.0.0" };
         }
       } catch {
         // Unreadable package.json: keep walking up.
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) break;
+    if (parent === dir) return undefined;
     dir = parent;
   }
-  packageInfo = { root: undefined, version: "0.0.0" };
-  return packageInfo;
 }
 
 /** The default bundle folder: `<package root>/dist/bundles`. */
@@ -78,19 +92,62 @@ const compressors: Record<Encoding, (buf: Buffer) => Promise<Buffer>> = {
   deflate: (buf) => promisify(deflate)(buf),
 };
 
-/** Picks br > gzip > deflate among the encodings `Accept-Encoding` allows (q > 0). */
+/** How one `Accept-Encoding` entry rates an encoding. */
+interface Rating {
+  readonly q: number;
+  /** 1 for the encoding's own name, 0 for `*`. */
+  readonly specific: number;
+  /** Position of the entry in the header. */
+  readonly order: number;
+}
+
+/** The best entry of `header` matching `encoding` (its own name beats `*`, then higher q). */
+function rate(entries: readonly (readonly [string, number])[], encoding: Encoding): Rating {
+  let best: Rating | undefined;
+  entries.forEach(([name, q], order) => {
+    const specific = name === encoding ? 1 : name === "*" ? 0 : -1;
+    if (specific < 0) return;
+    if (
+      best === undefined ||
+      specific > best.specific ||
+      (specific === best.specific && q > best.q)
+    ) {
+      best = { q, specific, order };
+    }
+  });
+  return best ?? { q: 0, specific: 0, order: -1 };
+}
+
+/**
+ * Picks the encoding the client prefers, as the `negotiator` package (used by socket.io) does:
+ * highest `q` first, then an encoding named over one matched by `*`, then the client's order,
+ * then br > gzip > deflate. `q=0` (or an unparsable q) refuses an encoding.
+ */
 export function negotiateEncoding(header: string | undefined): Encoding | undefined {
   if (!header) return undefined;
-  const q = new Map<string, number>();
+  const entries: (readonly [string, number])[] = [];
   for (const part of header.split(",")) {
     const [name, ...params] = part.trim().toLowerCase().split(";");
     if (!name) continue;
     const qp = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    const value = qp ? Number(qp.slice(2)) : 1;
-    q.set(name, Number.isFinite(value) ? value : 0);
+    entries.push([name.trim(), qp ? Number.parseFloat(qp.slice(2)) : 1]);
   }
-  const star = q.get("*");
-  return ENCODINGS.find((e) => (q.get(e) ?? star ?? 0) > 0);
+  let chosen: Encoding | undefined;
+  let best: Rating | undefined;
+  for (const encoding of ENCODINGS) {
+    const r = rate(entries, encoding);
+    if (!(r.q > 0)) continue;
+    if (
+      best === undefined ||
+      r.q > best.q ||
+      (r.q === best.q &&
+        (r.specific > best.specific || (r.specific === best.specific && r.order < best.order)))
+    ) {
+      chosen = encoding;
+      best = r;
+    }
+  }
+  return chosen;
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

@@ -51,6 +51,22 @@ import type {
   ReservedOrUserListener,
 } from "./typed-events.js";
 
+/** Event names `io.on` accepts: the main namespace's reserved events and server-side events. */
+type MainNspEventNames<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+> = ReservedOrUserEventNames<NamespaceReservedEventsMap<L, E, S, D>, S>;
+/** The listener type of one of those events. */
+type MainNspListener<
+  L extends EventsMap,
+  E extends EventsMap,
+  S extends EventsMap,
+  D,
+  Ev extends MainNspEventNames<L, E, S, D>,
+> = ReservedOrUserListener<NamespaceReservedEventsMap<L, E, S, D>, S, Ev>;
+
 /** An HTTP(S) server the Socket.IO server can attach to. */
 export type AttachableServer = HttpServer | HttpsServer;
 
@@ -408,7 +424,9 @@ export class Server<
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     engine?.close();
     const http = this.httpServer;
-    if (!http?.listening) return undefined;
+    if (http === undefined) return undefined;
+    // As socket.io: the HTTP server's close error (ERR_SERVER_NOT_RUNNING when it was not
+    // listening) goes to the callback; the promise resolves all the same.
     return new Promise<Error | undefined>((resolve) => {
       http.close((err) => resolve(err));
       http.closeIdleConnections?.();
@@ -486,6 +504,71 @@ export class Server<
     Ev
   >[] {
     return this.sockets.listeners(ev);
+  }
+
+  // ---- socket.io compatibility: Node EventEmitter methods ----------------------------------
+  // socket.io's Server forwards every EventEmitter method to the main namespace; applications
+  // call `io.setMaxListeners(0)`, tools such as `@socket.io/admin-ui` prepend listeners.
+
+  addListener<Ev extends MainNspEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>(
+    ev: Ev,
+    listener: MainNspListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.sockets.addListener(ev, listener as never);
+    return this;
+  }
+
+  removeListener<
+    Ev extends MainNspEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  >(
+    ev: Ev,
+    listener: MainNspListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.sockets.removeListener(ev, listener as never);
+    return this;
+  }
+
+  prependListener<
+    Ev extends MainNspEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  >(
+    ev: Ev,
+    listener: MainNspListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.sockets.prependListener(ev, listener as never);
+    return this;
+  }
+
+  prependOnceListener<
+    Ev extends MainNspEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  >(
+    ev: Ev,
+    listener: MainNspListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>,
+  ): this {
+    this.sockets.prependOnceListener(ev, listener as never);
+    return this;
+  }
+
+  rawListeners<
+    Ev extends MainNspEventNames<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  >(ev: Ev): MainNspListener<ListenEvents, EmitEvents, ServerSideEvents, SocketData, Ev>[] {
+    return this.sockets.rawListeners(ev);
+  }
+
+  listenerCount(ev: string, listener?: (...args: never[]) => unknown): number {
+    return this.sockets.listenerCount(ev, listener);
+  }
+
+  eventNames(): string[] {
+    return this.sockets.eventNames();
+  }
+
+  setMaxListeners(n: number): this {
+    this.sockets.setMaxListeners(n);
+    return this;
+  }
+
+  getMaxListeners(): number {
+    return this.sockets.getMaxListeners();
   }
 
   /** Registers a connection middleware on the main namespace. */

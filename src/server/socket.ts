@@ -24,7 +24,7 @@ import { TetherError } from "../shared/errors.js";
 import { type AnyListener, AnyListeners } from "./any-listeners.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
-import { buildHandshake, type Handshake } from "./handshake.js";
+import { buildHandshake, type Handshake, type ParsedUrlQuery, parseQuery } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import { StrictEventEmitter } from "./strict-emitter.js";
 import type {
@@ -61,6 +61,17 @@ export type Event = [string, ...any[]];
 type Flags = { -readonly [K in keyof BroadcastFlags]: BroadcastFlags[K] };
 type Ack = (...args: unknown[]) => void;
 const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
+/**
+ * Connections whose handshake request the application read through `socket.request`: they keep
+ * it (a WeakSet, so connections that never read it carry nothing for this).
+ */
+const keptRequests = new WeakSet<EngineSocket>();
+
+/** Whether `socket.request` was read on this connection (its request must then be kept). */
+export function isRequestKept(conn: EngineSocket): boolean {
+  return keptRequests.has(conn);
+}
 
 /** Timeout error given to ack callbacks: upstream's message. */
 function timeoutError(): TetherError {
@@ -146,9 +157,22 @@ export class Socket<
     return this.client.conn;
   }
 
-  /** The first HTTP request of the connection. */
+  /**
+   * The first HTTP request of the connection (`_query` holds its parsed query string, as on
+   * socket.io). Reading it keeps that `IncomingMessage` for the life of the connection, so what
+   * middlewares put on it stays — the express-session / passport pattern
+   * `io.use((socket, next) => session(socket.request, {}, next))`, then `socket.request.session`
+   * in handlers. A connection whose request nothing read while it joined its first namespace
+   * drops it to save memory (see `retainRequest`); a later read rebuilds one from the kept URL and
+   * headers.
+   */
   get request(): IncomingMessage {
-    return this.client.request;
+    const conn = this.client.conn;
+    keptRequests.add(conn);
+    const req = conn.request as IncomingMessage & { _query?: ParsedUrlQuery };
+    // socket.io compatibility: engine.io puts the parsed query on the request, code reads it.
+    req._query ??= parseQuery(req.url);
+    return req;
   }
 
   get server(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>["server"] {
@@ -284,6 +308,15 @@ export class Socket<
     SocketData
   > {
     return this.#operator();
+  }
+
+  /**
+   * Broadcast to the sockets of this node only (every socket of the namespace but this one, unless
+   * narrowed with `to`), skipping the other nodes of a cluster adapter.
+   * @example socket.local.emit("node-only", 1);
+   */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.#operator().local;
   }
 
   /** Broadcast to `room` (excluding this socket). @example socket.to("room").emit("hi"); */

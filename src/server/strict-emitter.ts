@@ -19,6 +19,11 @@ function asList(entry: Entry | undefined): readonly Wrapped[] {
   return entry === undefined ? [] : typeof entry === "function" ? [entry] : entry;
 }
 
+/** Node's `EventEmitter.defaultMaxListeners`. */
+const DEFAULT_MAX_LISTENERS = 10;
+/** Limits set with `setMaxListeners` (rarely called: no per-socket field for it). */
+const maxListeners = new WeakMap<object, number>();
+
 /** Typed listener registry with error-isolated dispatch. */
 export abstract class StrictEventEmitter<
   ListenEvents extends EventsMap,
@@ -49,12 +54,19 @@ export abstract class StrictEventEmitter<
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
+    return this.on(ev, this.#onceWrapper(ev, listener));
+  }
+
+  #onceWrapper<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev> {
     const wrapper: Wrapped = (...args: never[]) => {
-      this.off(ev, listener);
+      this.off(ev, wrapper as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
       return (listener as Listener)(...args);
     };
     wrapper.listener = listener;
-    return this.on(ev, wrapper as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>);
+    return wrapper as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>;
   }
 
   off<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
@@ -96,7 +108,55 @@ export abstract class StrictEventEmitter<
     return this.off(ev);
   }
 
+  /** The listeners of `ev`, `once` wrappers unwrapped (as Node's `listeners`). */
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+  ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
+    return asList(this.#listeners?.get(ev)).map((l) => l.listener ?? l) as ReservedOrUserListener<
+      ReservedEvents,
+      ListenEvents,
+      Ev
+    >[];
+  }
+
+  /** Listeners registered for `ev`; with `listener`, only those that are (or wrap) it. */
+  listenerCount(ev: string, listener?: (...args: never[]) => unknown): number {
+    const entry = this.#listeners?.get(ev);
+    if (entry === undefined) return 0;
+    if (listener === undefined) return typeof entry === "function" ? 1 : entry.length;
+    let n = 0;
+    for (const l of asList(entry)) if (l === listener || l.listener === listener) n++;
+    return n;
+  }
+
+  // ---- Node `EventEmitter` compatibility -----------------------------------------------------
+  // socket.io's Server, Namespace and Socket are Node emitters; code written for them (the
+  // official `@socket.io/admin-ui` prepends `connection` listeners, apps call
+  // `io.setMaxListeners(0)`) calls these.
+
+  /** Adds `listener` before the others of `ev`. */
+  prependListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    this.#listeners ??= new Map();
+    const entry = this.#listeners.get(ev);
+    if (entry === undefined) this.#listeners.set(ev, listener);
+    else if (typeof entry === "function") this.#listeners.set(ev, [listener, entry]);
+    else entry.unshift(listener);
+    return this;
+  }
+
+  /** Adds a one-time `listener` before the others of `ev`. */
+  prependOnceListener<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    return this.prependListener(ev, this.#onceWrapper(ev, listener));
+  }
+
+  /** The listeners of `ev` as registered (`once` wrappers included). */
+  rawListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
     return asList(this.#listeners?.get(ev)).slice() as ReservedOrUserListener<
@@ -106,9 +166,27 @@ export abstract class StrictEventEmitter<
     >[];
   }
 
-  listenerCount(ev: string): number {
-    const entry = this.#listeners?.get(ev);
-    return entry === undefined ? 0 : typeof entry === "function" ? 1 : entry.length;
+  /** Names of the events that have listeners. */
+  eventNames(): string[] {
+    return [...(this.#listeners?.keys() ?? [])];
+  }
+
+  /**
+   * Stores the listener limit reported by {@link getMaxListeners} (`0` or `Infinity`: no limit).
+   * Tether never warns about listener counts; the call exists for code written for Node's
+   * emitters (`io.setMaxListeners(0)`).
+   */
+  setMaxListeners(n: number): this {
+    if (typeof n !== "number" || n < 0 || Number.isNaN(n)) {
+      throw new RangeError(`setMaxListeners: expected a non-negative number, got ${String(n)}`);
+    }
+    maxListeners.set(this, n);
+    return this;
+  }
+
+  /** The limit set with {@link setMaxListeners}, else Node's default (10). */
+  getMaxListeners(): number {
+    return maxListeners.get(this) ?? DEFAULT_MAX_LISTENERS;
   }
 
   /** Calls the listeners of `ev` (reserved or user event); returns whether there were any. */

@@ -9,6 +9,7 @@ export type EventNames<M extends EventsMap> = keyof M & string;
 export type EventParams<M extends EventsMap, K extends EventNames<M>> = Parameters<M[K]>;
 
 type Listener = (...args: never[]) => void;
+type Wrapped = Listener & { listener?: Listener };
 
 /** Typed emitter with the familiar `on`/`once`/`off`/`emit` surface. */
 export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> {
@@ -21,6 +22,12 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
     if (list) list.push(listener);
     else this.#listeners.set(event, [listener]);
     return this;
+  }
+
+  /** The listener table (created on first use), for subclasses. */
+  protected listenerTable(): Map<string, Listener[]> {
+    this.#listeners ??= new Map();
+    return this.#listeners;
   }
 
   addListener<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
@@ -95,6 +102,14 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
   }
 }
 
+/** Node's `EventEmitter.defaultMaxListeners`. */
+const DEFAULT_MAX_LISTENERS = 10;
+/**
+ * Limits set with `setMaxListeners`, kept outside the emitters: few applications call it, and
+ * every session and adapter is an emitter (no per-object field for a value almost never set).
+ */
+const maxListeners = new WeakMap<object, number>();
+
 /**
  * An emitter whose listeners cannot hurt the emitter's caller: a listener that throws is reported
  * (`console.error`) and the next listener still runs. Server-side objects driven by network input
@@ -105,6 +120,73 @@ export class IsolatedEmitter<
   Listen extends EventsMap,
   Emit extends EventsMap = Listen,
 > extends Emitter<Listen, Emit> {
+  // ---- Node `EventEmitter` compatibility -----------------------------------------------------
+  // Code written for engine.io / socket.io calls these on `io.engine`, `socket.conn` and the
+  // adapters, which are Node emitters there (the official `@socket.io/admin-ui` among them).
+  // Kept out of `Emitter`: the browser client does not need them.
+
+  /** Adds `listener` before the others of `event`. */
+  prependListener<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    const table = this.listenerTable();
+    const list = table.get(event);
+    if (list) list.unshift(listener);
+    else table.set(event, [listener]);
+    return this;
+  }
+
+  /** Adds a one-time `listener` before the others of `event`. */
+  prependOnceListener<K extends EventNames<Listen>>(event: K, listener: Listen[K]): this {
+    const wrapper: Wrapped = (...args: never[]) => {
+      this.off(event, wrapper as Listen[K]);
+      (listener as Listener)(...args);
+    };
+    wrapper.listener = listener;
+    return this.prependListener(event, wrapper as Listen[K]);
+  }
+
+  /** The listeners of `event`, `once` wrappers unwrapped (as Node's `listeners`). */
+  override listeners<K extends EventNames<Listen>>(event: K): Listen[K][] {
+    return this.rawListeners(event).map((l) => (l as Wrapped).listener ?? l) as Listen[K][];
+  }
+
+  /** The listeners of `event` as registered (`once` wrappers included). */
+  rawListeners<K extends EventNames<Listen>>(event: K): Listen[K][] {
+    return super.listeners(event);
+  }
+
+  /** Listeners registered for `event`; with `listener`, only those that are (or wrap) it. */
+  override listenerCount<K extends EventNames<Listen>>(event: K, listener?: Listen[K]): number {
+    if (listener === undefined) return super.listenerCount(event);
+    let n = 0;
+    for (const l of super.listeners(event)) {
+      if (l === listener || (l as Wrapped).listener === listener) n++;
+    }
+    return n;
+  }
+
+  /** Names of the events that have listeners. */
+  eventNames(): string[] {
+    return [...this.listenerTable().keys()];
+  }
+
+  /**
+   * Stores the listener limit reported by {@link getMaxListeners} (`0` or `Infinity`: no limit).
+   * Tether never warns about listener counts: the call exists for code written for Node's
+   * emitters (e.g. `io.engine.setMaxListeners(0)`).
+   */
+  setMaxListeners(n: number): this {
+    if (typeof n !== "number" || n < 0 || Number.isNaN(n)) {
+      throw new RangeError(`setMaxListeners: expected a non-negative number, got ${String(n)}`);
+    }
+    maxListeners.set(this, n);
+    return this;
+  }
+
+  /** The limit set with {@link setMaxListeners}, else Node's default (10). */
+  getMaxListeners(): number {
+    return maxListeners.get(this) ?? DEFAULT_MAX_LISTENERS;
+  }
+
   protected override callListener(
     l: (...a: unknown[]) => void,
     args: unknown[],

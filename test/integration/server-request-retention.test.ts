@@ -32,7 +32,8 @@ async function connect(
   f = await startServer(opts);
   setup(f);
   const serverSide = new Promise<{ socket: Socket; first: IncomingMessage }>((resolve) =>
-    f?.io.once("connection", (socket: Socket) => resolve({ socket, first: socket.request })),
+    // Through the engine session: reading `socket.request` itself would keep the request.
+    f?.io.once("connection", (socket: Socket) => resolve({ socket, first: socket.conn.request })),
   );
   const c = f.client("/", {
     ...transportOptions(mode),
@@ -45,7 +46,7 @@ async function connect(
 
 /** The request is dropped right after the `connection` listeners ran (in a promise callback). */
 async function discarded(socket: Socket, first: IncomingMessage): Promise<void> {
-  await waitFor(() => socket.request !== first, 5_000);
+  await waitFor(() => socket.conn.request !== first, 5_000);
 }
 
 describe("handshake request retention", () => {
