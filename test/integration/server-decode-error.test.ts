@@ -58,6 +58,21 @@ for (const mode of MODES) {
   });
 }
 
+describe("undecodable packets: the decoder's message", () => {
+  it("reports a binary packet with a bad attachment count as 'Illegal attachments', as socket.io-parser", async () => {
+    f = await startServer();
+    const fx = f;
+    const conn = next<[Socket]>(fx.io, "connection");
+    const c = fx.client();
+    await next(c, "connect");
+    const [s] = await conn;
+    const failed = next<[Error]>(s, "error");
+    c.io.engine.send("5woooot");
+    const [err] = await failed;
+    assert.match(err.message, /Illegal attachments/);
+  });
+});
+
 describe("undecodable packets without error listeners", () => {
   it("closes the connection without throwing when no socket listens for error", async () => {
     f = await startServer();
