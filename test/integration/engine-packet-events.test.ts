@@ -84,6 +84,8 @@ for (const mode of MODES) {
       assert.deepEqual(received.find((p) => p.type === "pong")?.keys, ["type"]);
       const ping = created.find((p) => p.type === "ping");
       assert.deepEqual(ping?.keys, ["type", "options"]);
+      // engine.io's default for its own packets.
+      assert.deepEqual(ping?.options, { compress: true });
     });
   });
 }

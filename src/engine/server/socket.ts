@@ -334,7 +334,8 @@ export class EngineSocket
       maxPayload: opts.maxHttpBufferSize,
     });
     this.#transition("open");
-    this.#sendPacket(new OutboundPacket("open", handshake), false, undefined);
+    // `compress` as upstream's default (its packetCreate listeners see it); below any threshold.
+    this.#sendPacket(new OutboundPacket("open", handshake), true, undefined);
     if (opts.initialPacket !== undefined) {
       this.#sendPacket(new OutboundPacket("message", opts.initialPacket), true, undefined);
     }
@@ -390,7 +391,7 @@ export class EngineSocket
       return;
     }
     this.#awaitingPong = true;
-    this.#sendPacket(PING, false, undefined);
+    this.#sendPacket(PING, true, undefined);
     this.#schedule(sentAt + this.#host.opts.pingTimeout);
   }
 
