@@ -29,4 +29,10 @@ export {
   EngineServer,
   type EngineServerEvents,
 } from "./server/server.js";
-export { EngineSocket, type EngineSocketEvents, type SendOptions } from "./server/socket.js";
+export {
+  type EngineOutgoingPacketEvent,
+  type EnginePacketEvent,
+  EngineSocket,
+  type EngineSocketEvents,
+  type SendOptions,
+} from "./server/socket.js";

@@ -102,7 +102,9 @@ export class Client implements SessionSink {
     if (this.#state === "closed") return;
     const result = this.#decoder.add(data);
     if (!result.ok) {
-      // The TetherError (its code names the broken rule or limit) is the disconnect description.
+      // As socket.io, the sockets hear the decoder's error first. The TetherError (its code names
+      // the broken rule or limit) is also the disconnect description.
+      for (const socket of this.#sockets?.slice() ?? []) socket._onerror(result.error);
       this.#onclose("parse error", result.error);
       this.#closeConn();
       return;
@@ -205,7 +207,7 @@ export class Client implements SessionSink {
   _packet(packet: Packet, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (flags.volatile && (!conn.transport.writable || conn.needsDrain)) return;
+    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) return;
     const chunks = this.server.encoder.encode(packet);
     const key = flags.latest === undefined ? undefined : latestKey(packet, flags.latest);
     const compress = flags.compress !== false;
@@ -228,7 +230,7 @@ export class Client implements SessionSink {
   _writePrepared(prepared: PreparedPacket, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (flags.volatile && (!conn.transport.writable || conn.needsDrain)) return;
+    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) return;
     if (!(prepared instanceof ServerPreparedPacket)) {
       this._packet(prepared.packet, flags);
       return;

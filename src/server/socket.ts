@@ -439,6 +439,11 @@ export class Socket<
     if (this.listenerCount("drain") > 0) this.emitReserved("drain");
   }
 
+  /** Client hook: the connection sent a packet that cannot be decoded (socket.io's `_onerror`). */
+  _onerror(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emitReserved("error", err);
+  }
+
   /** Adapter hook: expects an ack with `id` (broadcast with ack). */
   expectAck(id: number, fn: (...args: unknown[]) => void): void {
     this.#acks ??= new Map();

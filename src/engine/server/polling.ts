@@ -16,6 +16,9 @@ import type { ServerTransport, TransportOwner } from "./transport.js";
 /** Upstream forces a polling close this long after it was asked for when no GET comes. */
 const CLOSE_TIMEOUT = 30_000;
 
+/** Answer to the GET a pending close waited for (noop, then close). */
+const CLOSE_AFTER_NOOP = `6${RECORD_SEPARATOR}1`;
+
 type PollingState = "idle" | "polling" | "closing" | "closed";
 
 /** Picks `gzip` or `deflate` from an `Accept-Encoding` header (highest q; gzip wins ties). */
@@ -138,8 +141,9 @@ export class PollingTransport implements ServerTransport {
         endEmpty(res, 400);
         return;
       case "closing":
+        // As upstream: the close waited for this GET, which is answered with a noop and the close.
         this.#transition("closed");
-        this.#write(req, res, "1", false);
+        this.#write(req, res, CLOSE_AFTER_NOOP, false);
         this.#owner.onTransportClose(this);
         return;
       case "idle":
@@ -289,7 +293,7 @@ export class PollingTransport implements ServerTransport {
     };
     // The session is over: the client's next handshake should open a new connection, which a
     // TCP load balancer may send to another node (graceful drain).
-    if (body === "1") headers.Connection = "close";
+    if (body === "1" || body === CLOSE_AFTER_NOOP) headers.Connection = "close";
     this.#owner.decorateHeaders(req, headers);
     const threshold = this.#owner.compressionThreshold;
     const encoding =

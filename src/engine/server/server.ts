@@ -309,6 +309,12 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
     else id.then(then, bad);
   }
 
+  /** A session past its heartbeat deadline closes before its request is checked (then: unknown sid). */
+  #checkDeadline(query: URLSearchParams): void {
+    const sid = query.get("sid");
+    if (sid !== null) this.clients.get(sid)?.checkDeadline(Date.now());
+  }
+
   /** Handles an HTTP request under the engine path (for frameworks; `attach` calls it). */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     const query = parseQuery(req.url);
@@ -323,6 +329,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         return;
       }
       if (res.writableEnded) return;
+      this.#checkDeadline(query);
       const err = checkRequest(req, query, false, this.opts.transports, this.clients);
       if (err !== undefined) {
         refuse(err);
@@ -397,6 +404,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         socket.destroy();
         return;
       }
+      this.#checkDeadline(query);
       const err =
         checkRequest(req, query, true, this.opts.transports, this.clients) ??
         (query.get("transport") === "websocket"

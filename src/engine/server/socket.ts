@@ -18,6 +18,7 @@ import { toRawData } from "../../parser/engine/index.js";
 import {
   type CloseReason,
   type EnginePacket,
+  type EnginePacketType,
   ErrorCodes,
   ErrorMessages,
   errorStatus,
@@ -35,14 +36,31 @@ import type { EngineServer } from "./server.js";
 import type { ServerTransport, TransportOwner } from "./transport.js";
 import type { WebSocketTransport } from "./websocket.js";
 
+/**
+ * A packet as `packet` listeners see it, in engine.io's shape: `data` absent when the packet has
+ * none, binary as a Node Buffer. Built only when there are listeners.
+ */
+export interface EnginePacketEvent {
+  readonly type: EnginePacketType;
+  readonly data?: string | Buffer;
+}
+
+/** A packet as `packetCreate` listeners see it: engine.io's shape, with its write options. */
+export interface EngineOutgoingPacketEvent extends EnginePacketEvent {
+  readonly options: { readonly compress: boolean };
+}
+
 /** Events of an {@link EngineSocket}. */
 export type EngineSocketEvents = {
   /** A message from the client (binary as a Node Buffer). */
   message: (data: string | Buffer) => void;
-  /** Any packet from the client. */
-  packet: (packet: EnginePacket) => void;
-  /** A packet about to be queued for the client. */
-  packetCreate: (packet: EnginePacket) => void;
+  /** Any packet from the client (engine.io's shape; monitoring tools count them). */
+  packet: (packet: EnginePacketEvent) => void;
+  /**
+   * A packet about to be queued for the client, broadcasts included (engine.io's shape:
+   * `@socket.io/admin-ui` counts packets and bytes out with it).
+   */
+  packetCreate: (packet: EngineOutgoingPacketEvent) => void;
   /** The client probed an upgrade (`2probe` answered with `3probe`). */
   upgrading: (transport: { readonly name: TransportName }) => void;
   /** The session moved to the new transport. */
@@ -114,6 +132,23 @@ const NOOP_INTERVAL = 100;
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+const COMPRESSED = Object.freeze({ compress: true });
+const UNCOMPRESSED = Object.freeze({ compress: false });
+
+/** The listener view of a packet (a new object: shared packets stay immutable). */
+function packetEvent(packet: EnginePacket): EnginePacketEvent {
+  const data = packet.data;
+  if (data === undefined) return { type: packet.type };
+  return { type: packet.type, data: typeof data === "string" ? data : toBuffer(data) };
+}
+
+function outgoingEvent(packet: EnginePacket, compress: boolean): EngineOutgoingPacketEvent {
+  const options = compress ? COMPRESSED : UNCOMPRESSED;
+  const data = packet.data;
+  if (data === undefined) return { type: packet.type, options };
+  return { type: packet.type, data: typeof data === "string" ? data : toBuffer(data), options };
 }
 
 /** A server-side Engine.IO session. */
@@ -241,6 +276,19 @@ export class EngineSocket
   }
 
   /**
+   * Whether a packet sent now would be written at once, as upstream's transport `writable` after
+   * its synchronous flush: the session is open, nothing is queued this tick, no write is in
+   * flight and (polling) a GET is pending. `volatile` packets are sent only then.
+   */
+  get writableNow(): boolean {
+    return (
+      this.#buffer === undefined &&
+      (this.#state === "open" || this.#state === "upgrading") &&
+      this.#transport.writable
+    );
+  }
+
+  /**
    * Whether {@link EngineSocket.bufferedAmount} reached the backpressure `highWaterMark`: the client
    * reads slower than the server writes. Volatile packets are dropped while it holds.
    */
@@ -286,7 +334,8 @@ export class EngineSocket
       maxPayload: opts.maxHttpBufferSize,
     });
     this.#transition("open");
-    this.#sendPacket(new OutboundPacket("open", handshake), false, undefined);
+    // `compress` as upstream's default (its packetCreate listeners see it); below any threshold.
+    this.#sendPacket(new OutboundPacket("open", handshake), true, undefined);
     if (opts.initialPacket !== undefined) {
       this.#sendPacket(new OutboundPacket("message", opts.initialPacket), true, undefined);
     }
@@ -308,18 +357,50 @@ export class EngineSocket
 
   /** @internal fired by the server's deadline wheel. */
   onDeadline(now: number): void {
+    const due = this.#deadline;
     this.#deadline = 0;
+    // The wheel's own lateness (up to one resolution) is not granted to the client; a stalled
+    // event loop is not charged to it either: then the ping counts as sent now, less one resolution.
+    this.#onHeartbeatDue(Math.max(due, now - this.#host.wheel.resolution));
+  }
+
+  /**
+   * @internal a request for this session arrived (polling GET/POST, WebSocket upgrade): applies a
+   * heartbeat deadline that has passed but that the wheel (one resolution coarse) has not fired
+   * yet, so that the session times out when engine.io's timers would have: a request later than
+   * `pingInterval + pingTimeout` after the last pong finds the session gone.
+   */
+  checkDeadline(now: number): void {
+    const due = this.#deadline;
+    if (due === 0 || now < due) return;
+    this.#unschedule();
+    if (!this.#awaitingPong && now >= due + this.#host.opts.pingTimeout) {
+      // The ping went unsent only because the wheel had not ticked; its pong is overdue too.
+      this.#onClose("ping timeout");
+      return;
+    }
+    // A request shows the event loop running: upstream's timer would have fired at `due`.
+    this.#onHeartbeatDue(due);
+  }
+
+  /** A heartbeat deadline passed: the pong is overdue, or the ping is sent (counted as sent at `sentAt`). */
+  #onHeartbeatDue(sentAt: number): void {
     if (this.#state === "closed") return;
     if (this.#awaitingPong) {
       this.#onClose("ping timeout");
       return;
     }
     this.#awaitingPong = true;
-    this.#sendPacket(PING, false, undefined);
-    this.#schedule(now + this.#host.opts.pingTimeout);
+    this.#sendPacket(PING, true, undefined);
+    this.#schedule(sentAt + this.#host.opts.pingTimeout);
   }
 
   #onPong(): void {
+    if (this.#awaitingPong && Date.now() >= this.#deadline) {
+      // The pong arrived after its deadline, before the wheel fired it: too late, as upstream.
+      this.#onClose("ping timeout");
+      return;
+    }
     if (this.#awaitingPong) {
       this.#awaitingPong = false;
       this.#schedule(Date.now() + this.#host.opts.pingInterval);
@@ -385,7 +466,10 @@ export class EngineSocket
         }
       }
     }
-    this.emitReserved("packetCreate", packet);
+    // Checked first: a broadcast to many sessions allocates no event object when none listens.
+    if (this.listenerCount("packetCreate") > 0) {
+      this.emitReserved("packetCreate", outgoingEvent(packet, compress));
+    }
     this.#bufferBytes += packet.size;
     if (this.#buffer === undefined) this.#buffer = [packet];
     else this.#buffer.push(packet);
@@ -565,7 +649,14 @@ export class EngineSocket
     }
     if (transport !== this.#transport) return;
     if (this.#state !== "open" && this.#state !== "upgrading") return;
-    this.emitReserved("packet", packet);
+    if (packet.type === "close" && transport.name === "polling") {
+      // As upstream: the polling transport consumes the close packet (no `packet` event) and
+      // releases a GET the client may have pending with a noop, then the session closes.
+      transport.discard(false);
+      this.#onClose("transport close");
+      return;
+    }
+    if (this.listenerCount("packet") > 0) this.emitReserved("packet", packetEvent(packet));
     switch (packet.type) {
       case "message": {
         const raw = packet.data ?? "";
@@ -585,8 +676,7 @@ export class EngineSocket
         );
         return;
       case "close":
-        // Upstream honours `1` only on polling; a WebSocket client simply closes its socket.
-        if (transport.name === "polling") this.#onClose("transport close");
+        // Upstream honours `1` only on polling (above); a WebSocket client closes its socket.
         return;
       default:
         return;

@@ -101,7 +101,8 @@ export function decodeText(
   if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
     const end = readDigits(str, 1);
     if (end === 1 || end - 1 > MAX_DIGITS || str.charCodeAt(end) !== 45 /* - */) {
-      return bad(SocketErrorCodes.INVALID_ATTACHMENTS, "illegal attachments");
+      // socket.io-parser's message: applications and socket.io's tests match on it.
+      return bad(SocketErrorCodes.INVALID_ATTACHMENTS, "Illegal attachments");
     }
     attachments = Number(str.slice(1, end));
     if (attachments > limits.maxAttachments) {
