@@ -49,7 +49,11 @@ for (const mode of MODES) {
       const http = createServer(app);
       const io = new Server(http);
       io.use((socket, nextFn) =>
-        sessionMiddleware(socket.request as express.Request, {} as express.Response, nextFn),
+        sessionMiddleware(
+          socket.request as express.Request,
+          {} as express.Response,
+          nextFn as express.NextFunction,
+        ),
       );
       io.use((socket, nextFn) => {
         const req = socket.request as SessionRequest;
