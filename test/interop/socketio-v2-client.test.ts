@@ -132,6 +132,21 @@ for (const mode of MODES) {
       assert.equal(tail, "tail");
     });
 
+    it("carries binary data as base64 text for a client that forces base64", async () => {
+      f = await startV2(mode);
+      const serverSide = next<[Socket]>(f.io, "connection");
+      const c = f.v2("/", { forceBase64: true });
+      await nextV2(c, "connect");
+      const [socket] = await serverSide;
+      await settled(c, mode);
+      const up = next<[Buffer]>(socket, "up");
+      c.emit("up", Buffer.from([1, 2]));
+      assert.deepEqual([...(await up)[0]], [1, 2]);
+      const down = nextV2<[Buffer]>(c, "down");
+      socket.emit("down", Buffer.from([3, 4]));
+      assert.deepEqual([...(await down)[0]], [3, 4]);
+    });
+
     it("connects to a namespace with a query: auth is the query, merged into handshake.query", async () => {
       f = await startV2(mode);
       const serverSide = next<[Socket]>(f.io.of("/chat"), "connection");
@@ -321,6 +336,27 @@ describe("Engine.IO v3 over raw HTTP", () => {
       [...poll.body],
       [0, ...String(down.length).split("").map(Number), 0xff, ...down, 1, 2, 0xff, 4, 9],
     );
+  });
+
+  it("closes a v3 session whose client sends a pong (only the client pings in v3)", async () => {
+    f = await startServer({ allowEIO3: true }, "polling");
+    const opened = next<[{ on(e: "close", fn: (reason: string) => void): void }]>(
+      f.io.engine,
+      "connection",
+    );
+    const open = await http(f.port, "GET", "/socket.io/?EIO=3&transport=polling&b64=1");
+    const sid = (/"sid":"([^"]+)"/.exec(open.body.toString()) ?? [])[1];
+    assert.ok(sid);
+    const [conn] = await opened;
+    const closed = new Promise<string>((resolve) => conn.on("close", resolve));
+    await http(
+      f.port,
+      "POST",
+      `/socket.io/?EIO=3&transport=polling&sid=${sid}`,
+      "1:3",
+      "text/plain",
+    );
+    assert.equal(await closed, "transport error");
   });
 
   it("closes a v3 session whose client stops pinging after pingInterval + pingTimeout, without pinging it", async () => {
