@@ -13,6 +13,7 @@ import type { SessionSink } from "../engine/server/socket.js";
 import type { Decoder } from "../parser/socket/types.js";
 import { isPlainObject } from "../parser/socket/validate.js";
 import { type Packet, PacketType, type ServerDisconnectReason } from "../protocol/socket.js";
+import { splitLegacyNamespace } from "./legacy-v2.js";
 import type { Namespace } from "./namespace.js";
 import { ServerPreparedPacket } from "./prepared.js";
 import type { Server } from "./server.js";
@@ -63,6 +64,8 @@ export class Client implements SessionSink {
       if (this.#sockets === undefined || this.#sockets.length === 0) this.#closeConn();
     }, server._connectTimeout);
     this.#connectTimer.unref?.();
+    // Socket.IO v2 clients (protocol 4) are in `/` from the start: they send no CONNECT for it.
+    if (conn.protocol === 3) this.#connect("/", {});
   }
 
   /** Sockets by socket id (a snapshot). */
@@ -113,6 +116,11 @@ export class Client implements SessionSink {
   }
 
   #ondecoded(packet: Packet): void {
+    if (packet.type === PacketType.CONNECT && this.conn.protocol === 3) {
+      // Protocol 4: the namespace field carries the query, which is the socket's auth.
+      const { name, query } = splitLegacyNamespace(packet.nsp);
+      packet = { type: PacketType.CONNECT, nsp: name, data: query };
+    }
     const nsp = packet.nsp;
     if (packet.type === PacketType.CONNECT) {
       if (this.#socketOf(nsp) !== undefined) {

@@ -6,6 +6,7 @@ import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.js";
 import { type Packet, PacketType } from "../protocol/socket.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { legacyConnectError, legacySocketId } from "./legacy-v2.js";
 import { ServerPreparedPacket } from "./prepared.js";
 import type { Server } from "./server.js";
 import { isRequestKept, Socket } from "./socket.js";
@@ -171,7 +172,9 @@ export class Namespace<
       this,
       client,
       auth,
-      this.server._generateSocketId(),
+      client.conn.protocol === 3
+        ? legacySocketId(this.name, client.id)
+        : this.server._generateSocketId(),
       recovery ? this.server._generateSocketId() : undefined,
       restored,
     );
@@ -182,9 +185,11 @@ export class Namespace<
         this.adapter.delAll(socket.id);
         if (client.conn.readyState === "open") {
           const data =
-            err.data === undefined
-              ? { message: err.message }
-              : { message: err.message, data: err.data };
+            client.conn.protocol === 3
+              ? legacyConnectError(err)
+              : err.data === undefined
+                ? { message: err.message }
+                : { message: err.message, data: err.data };
           socket._packet({ type: PacketType.CONNECT_ERROR, nsp: this.name, data });
         }
         return false;

@@ -25,6 +25,7 @@ import { type AnyListener, AnyListeners } from "./any-listeners.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { buildHandshake, type Handshake, type ParsedUrlQuery, parseQuery } from "./handshake.js";
+import { withLegacyQuery } from "./legacy-v2.js";
 import type { Namespace } from "./namespace.js";
 import { StrictEventEmitter } from "./strict-emitter.js";
 import type {
@@ -143,12 +144,15 @@ export class Socket<
 
   /** Handshake details (headers, query, auth, …) of the connection. */
   get handshake(): Handshake {
-    this.#handshake ??= buildHandshake(
-      this.client.conn.requestInfo,
-      this.client.conn.remoteAddress,
-      this.#issued,
-      this.#auth,
-    );
+    if (this.#handshake === undefined) {
+      this.#handshake = buildHandshake(
+        this.client.conn.requestInfo,
+        this.client.conn.remoteAddress,
+        this.#issued,
+        this.#auth,
+      );
+      if (this.client.conn.protocol === 3) withLegacyQuery(this.#handshake);
+    }
     return this.#handshake;
   }
 
@@ -476,7 +480,12 @@ export class Socket<
     // Joining first: an adapter may complete `missed` as the socket joins (the Redis Streams
     // adapter adds the entries delivered while the session was being restored).
     this.nsp.adapter.addAll(this.id, rooms.length > 0 ? rooms : [this.id]);
-    const data = this.pid === undefined ? { sid: this.id } : { sid: this.id, pid: this.pid };
+    const data =
+      this.client.conn.protocol === 3 // protocol 4 (Socket.IO v2 clients): no payload
+        ? undefined
+        : this.pid === undefined
+          ? { sid: this.id }
+          : { sid: this.id, pid: this.pid };
     const connect: Packet = { type: PacketType.CONNECT, nsp: this.nsp.name, data };
     if (missed === undefined || missed.length === 0) {
       this.#send(connect, NO_FLAGS);

@@ -111,7 +111,14 @@ export interface EngineServerOptions {
   cors?: CorsOptions;
   /** An extra `message` packet sent right after the open packet. */
   initialPacket?: string | Uint8Array;
-  /** Engine.IO v3 clients are not supported: handshakes with `EIO` ≠ 4 are refused with code 5. @default false */
+  /**
+   * Accepts Engine.IO protocol 3 clients (the Socket.IO v2 client, still common on embedded and
+   * mobile platforms): client-initiated heartbeat, length-prefixed polling payloads, binary with
+   * its type byte. The Socket.IO server then speaks Socket.IO protocol 4 to them (see the
+   * "Legacy clients" section of docs/server.md). When off, a handshake without `EIO=4` is refused
+   * with 400 `{"code":5,"message":"Unsupported protocol version"}`.
+   * @default false
+   */
   allowEIO3?: boolean;
   /**
    * Outgoing-buffer limits per session; `false` leaves buffers unbounded (upstream's behaviour).

@@ -7,17 +7,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { deflate, gzip } from "node:zlib";
-import { decodePayload } from "../../parser/engine/index.js";
-import { RECORD_SEPARATOR } from "../../protocol/engine.js";
 import { EngineServerErrors, engineError } from "./errors.js";
 import type { OutboundPacket } from "./outbound.js";
 import type { ServerTransport, TransportOwner } from "./transport.js";
+import { POLLING_V4, type PollingWire } from "./wire.js";
 
 /** Upstream forces a polling close this long after it was asked for when no GET comes. */
 const CLOSE_TIMEOUT = 30_000;
 
 /** Answer to the GET a pending close waited for (noop, then close). */
-const CLOSE_AFTER_NOOP = `6${RECORD_SEPARATOR}1`;
 
 type PollingState = "idle" | "polling" | "closing" | "closed";
 
@@ -70,9 +68,12 @@ export class PollingTransport implements ServerTransport {
   /** `pollingRateLimit` token bucket: tokens left, and when they were last counted (0: full). */
   #tokens = 0;
   #tokensAt = 0;
+  readonly #wire: PollingWire;
 
-  constructor(owner: TransportOwner) {
+  /** @param wire the session's protocol revision's payload format (Engine.IO v4 by default) */
+  constructor(owner: TransportOwner, wire: PollingWire = POLLING_V4) {
     this.#owner = owner;
+    this.#wire = wire;
   }
 
   /**
@@ -143,7 +144,7 @@ export class PollingTransport implements ServerTransport {
       case "closing":
         // As upstream: the close waited for this GET, which is answered with a noop and the close.
         this.#transition("closed");
-        this.#write(req, res, CLOSE_AFTER_NOOP, false);
+        this.#write(req, res, this.#wire.closeAfterNoop, false);
         this.#owner.onTransportClose(this);
         return;
       case "idle":
@@ -181,8 +182,8 @@ export class PollingTransport implements ServerTransport {
       );
       return;
     }
-    if (req.headers["content-type"] === "application/octet-stream") {
-      // v4 payloads are always text; binary POST bodies are a v3 feature.
+    const binary = req.headers["content-type"] === "application/octet-stream";
+    if (binary && !this.#wire.binaryBodies) {
       endEmpty(res, 400);
       this.#owner.onTransportError(
         this,
@@ -217,7 +218,7 @@ export class PollingTransport implements ServerTransport {
     const onEnd = (): void => {
       cleanup();
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-      this.#onPayload(body.toString("utf8"));
+      this.#onPayload(body, binary);
       this.#write(req, res, "ok", false, "text/html");
     };
     const onAbort = (): void => {
@@ -245,9 +246,9 @@ export class PollingTransport implements ServerTransport {
     return this.#state === "closed";
   }
 
-  #onPayload(text: string): void {
+  #onPayload(body: Buffer, binary: boolean): void {
     if (this.#state === "closed") return;
-    const decoded = decodePayload(text);
+    const decoded = this.#wire.decode(body, binary);
     if (!decoded.ok) {
       this.#owner.onTransportParseError(this, decoded.error);
       return;
@@ -263,11 +264,7 @@ export class PollingTransport implements ServerTransport {
     const req = this.#req;
     const res = this.#res;
     if (this.#state !== "polling" || req === undefined || res === undefined) return;
-    let payload = "";
-    for (let i = 0; i < packets.length; i++) {
-      if (i > 0) payload += RECORD_SEPARATOR;
-      payload += (packets[i] as OutboundPacket).record;
-    }
+    const payload = this.#wire.encode(packets);
     this.#req = undefined;
     this.#res = undefined;
     this.#transition("idle");
@@ -280,20 +277,23 @@ export class PollingTransport implements ServerTransport {
   #write(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    body: string | Uint8Array,
     compress: boolean,
     contentType = "text/plain; charset=UTF-8",
   ): void {
     if (res.writableEnded || res.destroyed) return;
-    const buf = Buffer.from(body, "utf8");
+    const buf =
+      typeof body === "string"
+        ? Buffer.from(body, "utf8")
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const headers: Record<string, string | string[]> = {
-      "Content-Type": contentType,
+      "Content-Type": typeof body === "string" ? contentType : "application/octet-stream",
       "Content-Length": String(buf.length),
       "Cache-Control": "no-store",
     };
     // The session is over: the client's next handshake should open a new connection, which a
     // TCP load balancer may send to another node (graceful drain).
-    if (body === "1" || body === CLOSE_AFTER_NOOP) headers.Connection = "close";
+    if (body === this.#wire.close || body === this.#wire.closeAfterNoop) headers.Connection = "close";
     this.#owner.decorateHeaders(req, headers);
     const threshold = this.#owner.compressionThreshold;
     const encoding =
@@ -327,7 +327,7 @@ export class PollingTransport implements ServerTransport {
       this.#req = undefined;
       this.#res = undefined;
       this.#transition("closed");
-      this.#write(req, res, "1", false);
+      this.#write(req, res, this.#wire.close, false);
       this.#owner.onTransportClose(this);
       return;
     }
@@ -347,6 +347,7 @@ export class PollingTransport implements ServerTransport {
     this.#res = undefined;
     this.#inflight = undefined;
     this.#transition("closed");
-    if (req !== undefined && res !== undefined) this.#write(req, res, closing ? "1" : "6", false);
+    if (req !== undefined && res !== undefined)
+      this.#write(req, res, closing ? this.#wire.close : this.#wire.noop, false);
   }
 }

@@ -41,6 +41,7 @@ import {
   type RequestError,
 } from "./verify.js";
 import { EngineWebSocket, WebSocketTransport } from "./websocket.js";
+import { pollingWireV3, webSocketWireV3 } from "./wire-v3.js";
 
 /** Payload of the `connection_error` event. */
 export interface ConnectionErrorEvent {
@@ -162,7 +163,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
     query: URLSearchParams,
     refuse: (err: RequestError) => void,
     gone: () => boolean,
-    open: (id: string) => void,
+    open: (id: string, protocol: 3 | 4) => void,
   ): void {
     const refused = this.#admission(req);
     if (refused !== undefined) {
@@ -174,15 +175,17 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         refuse(denied);
         return;
       }
-      if (query.get("EIO") !== "4") {
-        refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol: 3 } });
+      // As engine.io: anything but `EIO=4` (a missing one included) is the 3rd revision.
+      const protocol = query.get("EIO") === "4" ? 4 : 3;
+      if (protocol === 3 && !this.opts.allowEIO3) {
+        refuse({ code: ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION, context: { protocol } });
         return;
       }
       this.#withId(req, refuse, (id) => {
         if (gone()) return;
         const late = this.#admission(req);
         if (late !== undefined) refuse(late);
-        else open(id);
+        else open(id, protocol);
       });
     });
   }
@@ -345,13 +348,18 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         query,
         refuse,
         () => res.destroyed || res.writableEnded,
-        (id) => {
+        (id, protocol) => {
           const session = new EngineSocket(
             this,
             this.#host,
             id,
             req,
-            (o) => new PollingTransport(o),
+            (o) =>
+              new PollingTransport(
+                o,
+                protocol === 3 ? pollingWireV3(!query.has("b64")) : undefined,
+              ),
+            protocol,
           );
           this.#register(session);
           this.emit("connection", session);
@@ -430,6 +438,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
             session ?? DETACHED_OWNER,
             ws as EngineWebSocket,
             socket,
+            session?.protocol === 3 ? webSocketWireV3(!query.has("b64")) : undefined,
           );
           if (session === undefined) transport.discard();
           else session.maybeUpgrade(transport);
@@ -441,7 +450,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
         query,
         refuse,
         () => socket.destroyed,
-        (id) => {
+        (id, protocol) => {
           this.#upgradeSids.set(req, id);
           this.#webSocketServer().handleUpgrade(req, socket, head, (ws) => {
             this.#upgradeSids.delete(req);
@@ -450,7 +459,14 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
               this.#host,
               id,
               req,
-              (o) => new WebSocketTransport(o, ws as EngineWebSocket, socket),
+              (o) =>
+                new WebSocketTransport(
+                  o,
+                  ws as EngineWebSocket,
+                  socket,
+                  protocol === 3 ? webSocketWireV3(!query.has("b64")) : undefined,
+                ),
+              protocol,
             );
             this.#register(session);
             this.emit("connection", session);

@@ -127,6 +127,7 @@ type SessionState = "opening" | "open" | "upgrading" | "closing" | "closed";
 const PING = new OutboundPacket("ping");
 const NOOP = new OutboundPacket("noop");
 const PONG_PROBE = new OutboundPacket("pong", "probe");
+const PONG = new OutboundPacket("pong");
 /** While an upgrade is pending, a waiting GET is released with a noop this often. */
 const NOOP_INTERVAL = 100;
 
@@ -158,8 +159,8 @@ export class EngineSocket
 {
   /** Session id (`sid`), 20 URL-safe characters. */
   readonly id: string;
-  /** Engine.IO protocol revision of the client. */
-  readonly protocol = 4 as const;
+  /** Engine.IO protocol revision of the client (3: a Socket.IO v2 client, see `allowEIO3`). */
+  readonly protocol: 3 | 4;
   /** The server this session belongs to. */
   readonly server: EngineServer;
   /** Address of the client at handshake. */
@@ -199,9 +200,11 @@ export class EngineSocket
     id: string,
     req: IncomingMessage,
     createTransport: (owner: TransportOwner) => ServerTransport,
+    protocol: 3 | 4 = 4,
   ) {
     super();
     this.server = server;
+    this.protocol = protocol;
     this.#host = host;
     this.id = id;
     this.#request = req;
@@ -339,7 +342,8 @@ export class EngineSocket
     if (opts.initialPacket !== undefined) {
       this.#sendPacket(new OutboundPacket("message", opts.initialPacket), true, undefined);
     }
-    this.#schedule(Date.now() + opts.pingInterval);
+    if (this.protocol === 3) this.#onLegacyPing(undefined);
+    else this.#schedule(Date.now() + opts.pingInterval);
   }
 
   // ── heartbeat ──────────────────────────────────────────────────────────────────────────────
@@ -405,6 +409,19 @@ export class EngineSocket
       this.#awaitingPong = false;
       this.#schedule(Date.now() + this.#host.opts.pingInterval);
     }
+    this.emitReserved("heartbeat");
+  }
+
+  /**
+   * Engine.IO v3 turns the heartbeat round: the client pings (`packet` set), the server answers
+   * with a pong, and closes the session when no ping came for `pingInterval + pingTimeout`.
+   */
+  #onLegacyPing(packet: EnginePacket | undefined): void {
+    const opts = this.#host.opts;
+    this.#awaitingPong = true;
+    this.#schedule(Date.now() + opts.pingInterval + opts.pingTimeout);
+    if (packet === undefined) return;
+    this.#sendPacket(PONG, false, undefined);
     this.emitReserved("heartbeat");
   }
 
@@ -666,9 +683,21 @@ export class EngineSocket
         return;
       }
       case "pong":
-        this.#onPong();
+        if (this.protocol === 4) {
+          this.#onPong();
+          return;
+        }
+        // In v3 only the client pings.
+        this.#onClose(
+          "transport error",
+          engineError(EngineServerErrors.HEARTBEAT_DIRECTION, "invalid heartbeat direction"),
+        );
         return;
       case "ping":
+        if (this.protocol === 3) {
+          this.#onLegacyPing(packet);
+          return;
+        }
         // In v4 only the server pings.
         this.#onClose(
           "transport error",

@@ -5,10 +5,10 @@
  */
 import type { Duplex } from "node:stream";
 import { WebSocket, type RawData as WsRawData } from "ws";
-import { decodePacket } from "../../parser/engine/index.js";
 import { EngineServerErrors, engineError } from "./errors.js";
 import type { OutboundPacket } from "./outbound.js";
 import type { ServerTransport, TransportOwner } from "./transport.js";
+import { WEBSOCKET_V4, type WebSocketWire } from "./wire.js";
 
 /** The `ws` socket class the engine's WebSocketServer creates (links a socket to its transport). */
 export class EngineWebSocket extends WebSocket {
@@ -50,13 +50,21 @@ export class WebSocketTransport implements ServerTransport {
   #raw: Duplex;
   #state: WebSocketState = "open";
   #writing = false;
+  readonly #wire: WebSocketWire;
 
   /**
    * @param ws the upgraded socket
    * @param raw the underlying TCP socket (corked while a batch of frames is written)
+   * @param wire the session's protocol revision's frame format (Engine.IO v4 by default)
    */
-  constructor(owner: TransportOwner, ws: EngineWebSocket, raw: Duplex) {
+  constructor(
+    owner: TransportOwner,
+    ws: EngineWebSocket,
+    raw: Duplex,
+    wire: WebSocketWire = WEBSOCKET_V4,
+  ) {
     this.#owner = owner;
+    this.#wire = wire;
     this.#ws = ws;
     this.#raw = raw;
     ws.transport = this;
@@ -85,9 +93,7 @@ export class WebSocketTransport implements ServerTransport {
   /** @internal called by the socket listener. */
   onFrame(data: WsRawData, isBinary: boolean): void {
     if (this.#state !== "open") return;
-    const decoded = isBinary
-      ? decodePacket(toBuffer(data))
-      : decodePacket(toBuffer(data).toString("utf8"));
+    const decoded = this.#wire.decode(toBuffer(data), isBinary);
     if (decoded.ok) this.#owner.onTransportPacket(this, decoded.value);
     else this.#owner.onTransportParseError(this, decoded.error);
   }
@@ -116,7 +122,7 @@ export class WebSocketTransport implements ServerTransport {
     this.#raw.cork();
     const last = packets.length - 1;
     for (let i = 0; i <= last; i++) {
-      const frame = (packets[i] as OutboundPacket).frame;
+      const frame = this.#wire.frame(packets[i] as OutboundPacket);
       const o = typeof frame === "string" ? text : binary;
       if (i === last) ws.send(frame, o, (err) => this.#afterSend(err));
       else ws.send(frame, o);
