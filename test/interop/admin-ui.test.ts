@@ -58,7 +58,8 @@ for (const mode of MODES) {
 
       const user = client("/", { query: { who: "user" } });
       await next(user, "connect");
-      if (mode === "upgrade") await next(user.io.engine, "upgrade");
+      if (mode === "upgrade")
+        await waitFor(() => user.io.engine.transport.name === "websocket", 10_000, "upgrade");
 
       const admin = client("/admin");
       const seen = record(admin);
@@ -120,12 +121,13 @@ for (const mode of MODES) {
       if (mode === "polling") assert.ok(stats.pollingClientsCount >= 2);
 
       // "Disconnect" button: `_disconnect` with the socket id as the filter.
+      const userId = user.id;
       const gone = next<[string]>(user, "disconnect");
-      admin.emit("_disconnect", "/", false, user.id);
+      admin.emit("_disconnect", "/", false, userId);
       const [reason] = await gone;
       assert.equal(reason, "io server disconnect");
       await waitFor(
-        () => (seen.get("socket_disconnected") ?? []).some(([, id]) => id === user.id),
+        () => (seen.get("socket_disconnected") ?? []).some(([, id]) => id === userId),
         10_000,
         "socket_disconnected",
       );

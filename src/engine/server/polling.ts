@@ -293,7 +293,8 @@ export class PollingTransport implements ServerTransport {
     };
     // The session is over: the client's next handshake should open a new connection, which a
     // TCP load balancer may send to another node (graceful drain).
-    if (body === this.#wire.close || body === this.#wire.closeAfterNoop) headers.Connection = "close";
+    if (body === this.#wire.close || body === this.#wire.closeAfterNoop)
+      headers.Connection = "close";
     this.#owner.decorateHeaders(req, headers);
     const threshold = this.#owner.compressionThreshold;
     const encoding =
