@@ -4,6 +4,7 @@
  * clients. Listener calls are isolated: a throwing (or rejecting) application listener is
  * reported and never stops other listeners, other sockets or the process.
  */
+import { getMaxListenersOf, setMaxListenersOf } from "../shared/emitter.js";
 import type {
   EventsMap,
   ReservedOrUserEventNames,
@@ -19,11 +20,6 @@ function asList(entry: Entry | undefined): readonly Wrapped[] {
   return entry === undefined ? [] : typeof entry === "function" ? [entry] : entry;
 }
 
-/** Node's `EventEmitter.defaultMaxListeners`. */
-const DEFAULT_MAX_LISTENERS = 10;
-/** Limits set with `setMaxListeners` (rarely called: no per-socket field for it). */
-const maxListeners = new WeakMap<object, number>();
-
 /** Typed listener registry with error-isolated dispatch. */
 export abstract class StrictEventEmitter<
   ListenEvents extends EventsMap,
@@ -31,15 +27,22 @@ export abstract class StrictEventEmitter<
 > {
   #listeners: Map<string, Entry> | undefined;
 
+  /** Adds `listener` after (or, `first`, before) the others of `ev`. */
+  #add(ev: string, listener: Wrapped, first: boolean): void {
+    this.#listeners ??= new Map();
+    const entry = this.#listeners.get(ev);
+    if (entry === undefined) this.#listeners.set(ev, listener);
+    else if (typeof entry === "function")
+      this.#listeners.set(ev, first ? [listener, entry] : [entry, listener]);
+    else if (first) entry.unshift(listener);
+    else entry.push(listener);
+  }
+
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.#listeners ??= new Map();
-    const entry = this.#listeners.get(ev);
-    if (entry === undefined) this.#listeners.set(ev, listener);
-    else if (typeof entry === "function") this.#listeners.set(ev, [entry, listener]);
-    else entry.push(listener);
+    this.#add(ev, listener, false);
     return this;
   }
 
@@ -139,11 +142,7 @@ export abstract class StrictEventEmitter<
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.#listeners ??= new Map();
-    const entry = this.#listeners.get(ev);
-    if (entry === undefined) this.#listeners.set(ev, listener);
-    else if (typeof entry === "function") this.#listeners.set(ev, [listener, entry]);
-    else entry.unshift(listener);
+    this.#add(ev, listener, true);
     return this;
   }
 
@@ -177,16 +176,13 @@ export abstract class StrictEventEmitter<
    * emitters (`io.setMaxListeners(0)`).
    */
   setMaxListeners(n: number): this {
-    if (typeof n !== "number" || n < 0 || Number.isNaN(n)) {
-      throw new RangeError(`setMaxListeners: expected a non-negative number, got ${String(n)}`);
-    }
-    maxListeners.set(this, n);
+    setMaxListenersOf(this, n);
     return this;
   }
 
   /** The limit set with {@link setMaxListeners}, else Node's default (10). */
   getMaxListeners(): number {
-    return maxListeners.get(this) ?? DEFAULT_MAX_LISTENERS;
+    return getMaxListenersOf(this);
   }
 
   /** Calls the listeners of `ev` (reserved or user event); returns whether there were any. */

@@ -111,6 +111,22 @@ const DEFAULT_MAX_LISTENERS = 10;
 const maxListeners = new WeakMap<object, number>();
 
 /**
+ * `setMaxListeners(n)` for an emitter that is not Node's: validates `n` as Node does and stores it
+ * for {@link getMaxListenersOf}. Tether never warns about listener counts.
+ */
+export function setMaxListenersOf(emitter: object, n: number): void {
+  if (typeof n !== "number" || n < 0 || Number.isNaN(n)) {
+    throw new RangeError(`setMaxListeners: expected a non-negative number, got ${String(n)}`);
+  }
+  maxListeners.set(emitter, n);
+}
+
+/** The limit set with {@link setMaxListenersOf}, else Node's default (10). */
+export function getMaxListenersOf(emitter: object): number {
+  return maxListeners.get(emitter) ?? DEFAULT_MAX_LISTENERS;
+}
+
+/**
  * An emitter whose listeners cannot hurt the emitter's caller: a listener that throws is reported
  * (`console.error`) and the next listener still runs. Server-side objects driven by network input
  * (engine server and sessions, adapters) use it, so that an application listener failing on one
@@ -175,16 +191,13 @@ export class IsolatedEmitter<
    * emitters (e.g. `io.engine.setMaxListeners(0)`).
    */
   setMaxListeners(n: number): this {
-    if (typeof n !== "number" || n < 0 || Number.isNaN(n)) {
-      throw new RangeError(`setMaxListeners: expected a non-negative number, got ${String(n)}`);
-    }
-    maxListeners.set(this, n);
+    setMaxListenersOf(this, n);
     return this;
   }
 
   /** The limit set with {@link setMaxListeners}, else Node's default (10). */
   getMaxListeners(): number {
-    return maxListeners.get(this) ?? DEFAULT_MAX_LISTENERS;
+    return getMaxListenersOf(this);
   }
 
   protected override callListener(
