@@ -137,7 +137,7 @@ describe("engine HTTP errors (PROTOCOL.md §2.5)", () => {
     assert.match(upgrade, /^HTTP\/1.1 400 Bad Request\r\n[\s\S]*\r\n\r\ngo away$/);
   });
 
-  it("refuses protocol versions other than 4 with code 5 (EIO=3 is not supported)", async (t) => {
+  it("refuses protocol versions other than 4 with code 5 unless allowEIO3 is set (off by default)", async (t) => {
     const h = await startEngine(t);
     const body = { code: 5, message: "Unsupported protocol version" };
     await expectJsonError(raw(h.port, "GET", "/engine.io/?EIO=3&transport=polling"), 400, body);
