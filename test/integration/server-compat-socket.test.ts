@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import { afterEach, describe, it } from "node:test";
 import {
-  type AdapterHost,
   type BroadcastOptions,
   InMemoryAdapter,
   type Packet,
@@ -32,9 +31,6 @@ describe("socket.local", () => {
   it("broadcasts from a socket to the other sockets of this node only, sender excluded", async () => {
     const flags: BroadcastOptions["flags"][] = [];
     class RecordingAdapter extends InMemoryAdapter {
-      constructor(nsp: AdapterHost) {
-        super(nsp);
-      }
       override broadcast(packet: Packet, opts: BroadcastOptions): void {
         flags.push(opts.flags);
         super.broadcast(packet, opts);
