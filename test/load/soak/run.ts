@@ -141,12 +141,20 @@ export async function runRound(
     // Leave: half cleanly, half cut off by the proxy with reconnection off.
     fleet.leave();
     proxy.killAll();
-    await untilCounts(
-      server,
-      (c) => c.engineClients === 0 && c.namespaceSockets === 0,
-      30_000,
-      `${plan.name}: server empty`,
-    );
+    // A polling client caught between two requests (its last response already read when the
+    // connections were cut) opens a new connection for the next one and carries on: keep cutting
+    // until the server has no session left, so every odd client is cut off, as the round intends.
+    const cutter = setInterval(() => proxy.killAll(), 200);
+    try {
+      await untilCounts(
+        server,
+        (c) => c.engineClients === 0 && c.namespaceSockets === 0,
+        30_000,
+        `${plan.name}: server empty`,
+      );
+    } finally {
+      clearInterval(cutter);
+    }
     await server.call("resetApp");
     await untilCounts(
       server,
