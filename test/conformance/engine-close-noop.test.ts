@@ -46,6 +46,21 @@ describe("engine close sequences (polling)", () => {
     assert.equal((await closed)[0], "forced close");
     assert.equal((await poll(h, open.sid)).status, 400);
   });
+
+  it("closes at once when the client posts a close packet while a server close waits for a GET", async (t) => {
+    const h = await startEngine(t);
+    const conn = nextConnection(h.engine);
+    const { open } = await handshake(h);
+    const socket = await conn;
+    const closed = onceEvent<[string]>(socket, "close");
+    socket.close();
+    assert.equal(socket.readyState, "closing");
+    // The client is leaving too: it will send no GET, so nothing is left to wait for.
+    assert.equal((await post(h, open.sid, "1")).text, "ok");
+    assert.equal((await closed)[0], "forced close");
+    assert.equal(h.engine.clientsCount, 0);
+    assert.equal((await poll(h, open.sid)).status, 400);
+  });
 });
 
 describe("engine heartbeat deadline checked on access", () => {

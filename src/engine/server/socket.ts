@@ -665,14 +665,16 @@ export class EngineSocket
       return;
     }
     if (transport !== this.#transport) return;
-    if (this.#state !== "open" && this.#state !== "upgrading") return;
-    if (packet.type === "close" && transport.name === "polling") {
+    if (packet.type === "close" && transport.name === "polling" && this.#state !== "opening") {
       // As upstream: the polling transport consumes the close packet (no `packet` event) and
-      // releases a GET the client may have pending with a noop, then the session closes.
+      // releases a GET the client may have pending with a noop, then the session closes — also
+      // while a server-side close waits for a GET to carry it (the client will send none).
+      const closing = this.#state === "closing";
       transport.discard(false);
-      this.#onClose("transport close");
+      this.#onClose(closing ? "forced close" : "transport close");
       return;
     }
+    if (this.#state !== "open" && this.#state !== "upgrading") return;
     if (this.listenerCount("packet") > 0) this.emitReserved("packet", packetEvent(packet));
     switch (packet.type) {
       case "message": {
