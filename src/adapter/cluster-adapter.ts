@@ -20,6 +20,7 @@ import {
   type ClusterMessage,
   type ClusterMessageOf,
   type WireBroadcastOptions,
+  type WireFlags,
   type WireSocket,
 } from "./cluster-message.js";
 import { InMemoryAdapter } from "./in-memory.js";
@@ -68,12 +69,7 @@ export function randomId(): string {
 
 /** Converts broadcast options for the wire. */
 export function toWireOptions(opts: BroadcastOptions): WireBroadcastOptions {
-  const flags: {
-    volatile?: boolean;
-    compress?: boolean;
-    latest?: string | true;
-    timeout?: number;
-  } = {};
+  const flags: WireFlags = {};
   if (opts.flags?.volatile) flags.volatile = true;
   if (opts.flags?.latest !== undefined) flags.latest = opts.flags.latest;
   if (opts.flags?.compress !== undefined) flags.compress = opts.flags.compress;

@@ -49,13 +49,16 @@ export type ClusterMessageTypeName = (typeof ClusterMessageType)[keyof typeof Cl
 export interface WireBroadcastOptions {
   readonly rooms: readonly string[];
   readonly except: readonly string[];
-  readonly flags: {
-    readonly volatile?: boolean;
-    readonly compress?: boolean;
-    readonly latest?: string | true;
-    /** Milliseconds the origin waits for acks (broadcast with ack and `timeout()`). */
-    readonly timeout?: number;
-  };
+  readonly flags: Readonly<WireFlags>;
+}
+
+/** The broadcast flags that travel (built field by field, then frozen in the options' type). */
+export interface WireFlags {
+  volatile?: boolean;
+  compress?: boolean;
+  latest?: string | true;
+  /** Milliseconds the origin waits for acks (broadcast with ack and `timeout()`). */
+  timeout?: number;
 }
 
 /** A packet as it travels (its namespace is the message's). */
@@ -161,12 +164,7 @@ function validOpts(v: unknown): WireBroadcastOptions | undefined {
   if (!isObj(v) || !isStrArray(v.rooms) || !isStrArray(v.except)) return undefined;
   const f = v.flags;
   if (f !== undefined && !isObj(f)) return undefined;
-  const flags: {
-    volatile?: boolean;
-    compress?: boolean;
-    latest?: string | true;
-    timeout?: number;
-  } = {};
+  const flags: WireFlags = {};
   if (f?.volatile === true) flags.volatile = true;
   if (f?.latest === true || typeof f?.latest === "string") flags.latest = f.latest;
   if (typeof f?.compress === "boolean") flags.compress = f.compress;
