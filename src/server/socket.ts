@@ -319,7 +319,10 @@ export class Socket<
    * narrowed with `to`), skipping the other nodes of a cluster adapter.
    * @example socket.local.emit("node-only", 1);
    */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<
+    DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+    SocketData
+  > {
     return this.#operator().local;
   }
 
