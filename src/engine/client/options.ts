@@ -60,6 +60,11 @@ export interface EngineClientOptions extends NodeTlsOptions {
   closeOnBeforeunload?: boolean;
   /** Node: timers and sockets do not keep the process alive. @default false */
   autoUnref?: boolean;
+  /**
+   * Use the timer functions captured when the client loaded, not the global ones at each call,
+   * so that fake clocks (sinon, jest) do not drive the client's timers. @default false
+   */
+  useNativeTimers?: boolean;
   /** WebSocket sub-protocols. */
   protocols?: string | string[];
   /** Node `ws` per-message deflate. @default false */

@@ -167,9 +167,13 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
    * measured by the clock so throttled timers (background tabs, sleeping laptops) cannot hide it.
    */
   hasPingExpired(): boolean {
-    const expired = this.#pingDeadline > 0 && Date.now() > this.#pingDeadline;
+    const deadline = this.#pingDeadline;
+    // Once expired it stays expired (-1), so that every emit of a burst made before the close
+    // runs is buffered for the reconnection, not only the first one.
+    if (deadline < 0) return true;
+    const expired = deadline > 0 && Date.now() > deadline;
     if (expired) {
-      this.#pingDeadline = 0;
+      this.#pingDeadline = -1;
       queueMicrotask(() => this.#onClose("ping timeout"));
     }
     return expired;
