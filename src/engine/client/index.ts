@@ -11,5 +11,6 @@ export {
   ClientSocket,
   type ClientSocketEvents,
   type ClientSocketState,
+  type PacketOptions,
 } from "./socket.js";
 export { type ClientTransport, TransportError } from "./transport.js";

@@ -29,6 +29,12 @@ export type ClientCloseReason =
   | "forced close"
   | "parse error";
 
+/** Options of one outgoing packet, as engine.io-client's. */
+export interface PacketOptions {
+  /** Per-message compression where the transport has it. @default true */
+  compress?: boolean;
+}
+
 /** Lifecycle states of {@link ClientSocket}. */
 export type ClientSocketState = "opening" | "open" | "upgrading" | "closing" | "closed";
 
@@ -130,17 +136,26 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   /**
-   * Queues a message; it is written as soon as the transport is writable.
+   * Queues a message; it is written as soon as the transport is writable. `options.compress`
+   * (default true) asks for per-message compression where the transport has it.
    * @example socket.send(new Uint8Array([1, 2, 3]));
    */
-  send(data: SendableData, callback?: () => void): this {
+  send(data: SendableData, callback?: () => void): this;
+  send(data: SendableData, options?: PacketOptions, callback?: () => void): this;
+  send(data: SendableData, options?: PacketOptions | (() => void), callback?: () => void): this {
+    if (typeof options === "function") {
+      callback = options;
+      options = undefined;
+    }
     this.#sendPacket("message", toRawData(data), callback);
     return this;
   }
 
   /** Alias of {@link ClientSocket.send}. */
-  write(data: SendableData, callback?: () => void): this {
-    return this.send(data, callback);
+  write(data: SendableData, callback?: () => void): this;
+  write(data: SendableData, options?: PacketOptions, callback?: () => void): this;
+  write(data: SendableData, options?: PacketOptions | (() => void), callback?: () => void): this {
+    return this.send(data, options as PacketOptions, callback);
   }
 
   /** Closes the connection once the write buffer is flushed (reason `forced close`). */
