@@ -116,7 +116,7 @@ export class Socket<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = L,
 > extends SocketBase {
-  readonly io: Manager;
+  readonly io: Manager<L, E>;
   readonly nsp: string;
   /** Session id given by the server; undefined while disconnected. */
   id: string | undefined;

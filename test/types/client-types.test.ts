@@ -127,6 +127,11 @@ const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
     "listeners.ts",
     "listener methods type reserved and declared events and remove listeners without arguments",
   ],
+  [
+    "manager-generics.ts",
+    "Manager takes the event maps as type parameters and a typed socket's io carries them",
+  ],
+  ["engine-access.ts", "socket.io.engine is typed as present, as socket.io-client's"],
   ["exports.ts", "the type names socket.io-client exports are exported under the same names"],
 ];
 
