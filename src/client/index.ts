@@ -41,8 +41,20 @@ export const protocol = SOCKET_PROTOCOL;
 
 export { io as connect, io as lookup };
 export default io;
-export { Manager, type ManagerEvents, type ManagerOptions, managerDefaults } from "./manager.js";
-export { type AuthData, Socket, type SocketOptions, type SocketState } from "./socket.js";
+export {
+  Manager,
+  type ManagerEvents,
+  type ManagerEvents as ManagerReservedEvents,
+  type ManagerOptions,
+  managerDefaults,
+} from "./manager.js";
+export {
+  type AnyEventListener,
+  type AuthData,
+  Socket,
+  type SocketOptions,
+  type SocketState,
+} from "./socket.js";
 export type {
   AckResult,
   ConnectError,
@@ -54,6 +66,7 @@ export type {
   EventNames,
   EventParams,
   EventsMap,
+  ExtendedError,
   ListenMap,
   SocketReservedEvents,
 } from "./types.js";

@@ -94,9 +94,17 @@ export function listen<M extends EventsMap, K extends keyof M & string>(
  * const manager = new Manager("http://localhost:3000", { reconnectionDelayMax: 10000 });
  * const admin = manager.socket("/admin", { auth: { token: "abc" } });
  */
-export class Manager extends Emitter<ManagerEvents> {
-  /** The current Engine.IO connection. */
-  engine: ClientSocket | undefined;
+export class Manager<
+  // Type-only, as upstream's Manager<ListenEvents, EmitEvents>: the event maps of `socket.io`.
+  L extends import("./types.js").EventsMap = import("./types.js").DefaultEventsMap,
+  // biome-ignore lint/correctness/noUnusedVariables: type-only (L is used as its default)
+  E extends import("./types.js").EventsMap = L,
+> extends Emitter<ManagerEvents> {
+  /**
+   * The current Engine.IO connection. Unset until the first `open()`, but typed as present, as
+   * socket.io-client's, so that `socket.io.engine.on("upgrade", …)` compiles in user code.
+   */
+  engine!: ClientSocket;
   /** Sockets by namespace. */
   readonly nsps = new Map<string, Socket>();
   readonly uri: string | undefined;

@@ -27,8 +27,12 @@ import type {
   ListenMap,
 } from "./types.js";
 
-/** Data sent with CONNECT (`socket.handshake.auth` on the server). */
-export type AuthData = Record<string, unknown>;
+/**
+ * Data sent with CONNECT (`socket.handshake.auth` on the server). Indexed by `any`, as upstream,
+ * so that values typed by an interface are accepted.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: user-facing, the one index type interfaces satisfy
+export type AuthData = { [key: string]: any };
 
 /** Options of a {@link Socket}. */
 export interface SocketOptions {
@@ -83,6 +87,10 @@ const SocketBase = Emitter as unknown as new () => {
   emitReserved(event: string, ...args: unknown[]): boolean;
 };
 
+/** A catch-all listener (`onAny`, `onAnyOutgoing`): the event name, then its arguments. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped arguments are `any`, as upstream's
+export type AnyEventListener = (event: string, ...args: any[]) => void;
+
 /** Typed listener methods of {@link Socket} (implemented by the emitter it extends). */
 // biome-ignore lint/correctness/noUnusedVariables: same type parameters as the class it merges with
 export interface Socket<L extends EventsMap = DefaultEventsMap, E extends EventsMap = L> {
@@ -90,7 +98,7 @@ export interface Socket<L extends EventsMap = DefaultEventsMap, E extends Events
   once<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
   off<K extends EventNames<ListenMap<L>>>(ev?: K, listener?: ListenMap<L>[K]): this;
   addListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
-  removeListener<K extends EventNames<ListenMap<L>>>(ev: K, listener: ListenMap<L>[K]): this;
+  removeListener<K extends EventNames<ListenMap<L>>>(ev?: K, listener?: ListenMap<L>[K]): this;
   removeAllListeners<K extends EventNames<ListenMap<L>>>(ev?: K): this;
   listeners<K extends EventNames<ListenMap<L>>>(ev: K): ListenMap<L>[K][];
   listenerCount<K extends EventNames<ListenMap<L>>>(ev: K): number;
@@ -108,7 +116,7 @@ export class Socket<
   L extends EventsMap = DefaultEventsMap,
   E extends EventsMap = L,
 > extends SocketBase {
-  readonly io: Manager;
+  readonly io: Manager<L, E>;
   readonly nsp: string;
   /** Session id given by the server; undefined while disconnected. */
   id: string | undefined;
@@ -201,8 +209,9 @@ export class Socket<
     return this.disconnect();
   }
 
-  /** Emits a `message` event. */
-  send(...args: EventParams<E, EventNames<E>>): this {
+  /** Emits a `message` event (untyped arguments, as upstream's). */
+  // biome-ignore lint/suspicious/noExplicitAny: any arguments, as upstream's send()
+  send(...args: any[]): this {
     return (this.emit as (ev: string, ...a: unknown[]) => this)("message", ...args);
   }
 
@@ -281,42 +290,42 @@ export class Socket<
   }
 
   /** Adds a listener called for every incoming event, with the event name first. */
-  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+  onAny(listener: AnyEventListener): this {
     this.#any.push(listener as AnyListener);
     return this;
   }
 
-  prependAny(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAny(listener: AnyEventListener): this {
     this.#any.unshift(listener as AnyListener);
     return this;
   }
 
-  offAny(listener?: (event: string, ...args: unknown[]) => void): this {
+  offAny(listener?: AnyEventListener): this {
     this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
     return this;
   }
 
-  listenersAny(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAny(): AnyEventListener[] {
     return this.#any.slice();
   }
 
   /** Adds a listener called for every outgoing event, with the event name first. */
-  onAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  onAnyOutgoing(listener: AnyEventListener): this {
     this.#anyOut.push(listener as AnyListener);
     return this;
   }
 
-  prependAnyOutgoing(listener: (event: string, ...args: unknown[]) => void): this {
+  prependAnyOutgoing(listener: AnyEventListener): this {
     this.#anyOut.unshift(listener as AnyListener);
     return this;
   }
 
-  offAnyOutgoing(listener?: (event: string, ...args: unknown[]) => void): this {
+  offAnyOutgoing(listener?: AnyEventListener): this {
     this.#anyOut = listener ? this.#anyOut.filter((l) => l !== listener) : [];
     return this;
   }
 
-  listenersAnyOutgoing(): ((event: string, ...args: unknown[]) => void)[] {
+  listenersAnyOutgoing(): AnyEventListener[] {
     return this.#anyOut.slice();
   }
 
@@ -503,4 +512,10 @@ export class Socket<
       if (ack.withError) ack.fn(new Error("socket has been disconnected"));
     }
   }
+}
+
+/** Types under the {@link Socket} name, as socket.io-client's (`Socket.DisconnectReason`). */
+export declare namespace Socket {
+  /** Why a client socket disconnected. */
+  type DisconnectReason = import("./types.js").DisconnectReason;
 }

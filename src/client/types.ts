@@ -33,15 +33,22 @@ export type DisconnectReason =
 /** Extra information passed with `disconnect` when the transport failed. */
 export type DisconnectDescription = Error | { description: string; context?: unknown } | unknown;
 
-/** Error given to `connect_error`; `data` is what the server middleware attached. */
-export interface ConnectError extends Error {
-  data?: unknown;
+/**
+ * Error given to `connect_error`: `data` is what the server middleware attached
+ * (`err.data = …`), `any` as in socket.io-client 4.8.4 so that `err.data.reason` compiles.
+ */
+export interface ExtendedError extends Error {
+  // biome-ignore lint/suspicious/noExplicitAny: user-facing, as upstream's ExtendedError
+  data?: any;
 }
+
+/** Former name of {@link ExtendedError}. */
+export type ConnectError = ExtendedError;
 
 /** Events the client socket emits itself. */
 export interface SocketReservedEvents {
   connect: () => void;
-  connect_error: (err: ConnectError) => void;
+  connect_error: (err: ExtendedError) => void;
   disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
 }
 
@@ -49,45 +56,67 @@ export interface SocketReservedEvents {
 export type ListenMap<L extends EventsMap> = Omit<L, keyof SocketReservedEvents> &
   SocketReservedEvents;
 
-type Fn = (...args: never[]) => unknown;
+/** Whether `T` is `any` (untyped maps and listeners). */
+type IsAny<T> = 0 extends 1 & T ? true : false;
 
-/** The last element of a tuple. */
-export type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
+/** The last element of a tuple; `any` when there is none (as upstream). */
+// biome-ignore lint/suspicious/noExplicitAny: upstream's result for lists without a last element
+export type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : any;
 
-/** A tuple without its last element. */
-export type AllButLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : never;
+/** A tuple without its last element; an open-ended list stays `any[]` (as upstream). */
+// biome-ignore lint/suspicious/noExplicitAny: upstream's result for open-ended lists
+export type AllButLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : any[];
 
-/** Prepends `err: Error` to the ack callback (the last parameter) of an event signature. */
-export type PrependErrorToAck<P extends unknown[]> = P extends [...infer H, infer L]
-  ? L extends (...args: infer A) => infer R
-    ? [...H, (err: Error, ...args: A) => R]
-    : P
-  : P;
+/**
+ * A callback given the leading timeout error: `(err: Error, ...args)`. Left as is when it is
+ * untyped, or already takes an `Error` first (so `timeout()` twice adds one error, not two).
+ */
+type WithTimeoutError<F> = IsAny<F> extends true
+  ? F
+  : [F] extends [(...args: infer A) => infer R]
+    ? A extends [Error, ...unknown[]]
+      ? F
+      : (err: Error, ...args: A) => R
+    : F;
 
-/** The map of events as seen through `timeout()` / `retries`: acks receive an error first. */
-export type DecorateAcknowledgements<E extends EventsMap> = {
+/** Gives the acknowledgement callbacks of a parameter list the leading timeout error. */
+export type PrependErrorToAck<P extends unknown[]> = { [I in keyof P]: WithTimeoutError<P[I]> };
+
+/**
+ * The map of events as seen through `timeout()`: acknowledgements receive an error first.
+ * @example socket.timeout(1000).emit("question", (err, answer) => {});
+ */
+export type DecorateAcknowledgements<E> = {
   [K in keyof E]: E[K] extends (...args: infer P) => infer R
     ? (...args: PrependErrorToAck<P>) => R
     : E[K];
 };
 
-/** True for a fixed-length tuple, false for `T[]` (e.g. the default `any[]` parameters). */
-type IsTuple<P extends unknown[]> = number extends P["length"] ? false : true;
-
-/** Arguments of `emitWithAck`: the event's parameters without the ack callback. */
-export type EmitWithAckArgs<E extends EventsMap, K extends EventNames<E>> = IsTuple<
+/**
+ * Arguments of `emitWithAck`: the event's parameters without the last one (the callback slot),
+ * as upstream; any arguments on an untyped map.
+ */
+export type EmitWithAckArgs<E extends EventsMap, K extends EventNames<E>> = AllButLast<
   EventParams<E, K>
-> extends false
-  ? EventParams<E, K>
-  : Last<EventParams<E, K>> extends Fn
-    ? AllButLast<EventParams<E, K>>
-    : EventParams<E, K>;
+>;
 
-/** What `emitWithAck` resolves to: the first argument of the event's ack callback. */
-export type AckResult<E extends EventsMap, K extends EventNames<E>> = IsTuple<
-  EventParams<E, K>
-> extends false
-  ? unknown
-  : Last<EventParams<E, K>> extends (arg: infer A, ...rest: never[]) => unknown
-    ? A
-    : unknown;
+/**
+ * What `emitWithAck` resolves to: the value the acknowledgement receives — its first
+ * parameter, or its second when the first is the timeout `Error` (after `timeout()`). `any`
+ * when the event is untyped or its last parameter is not a callback.
+ */
+export type AckResult<E extends EventsMap, K extends EventNames<E>> = AckValue<
+  Last<EventParams<E, K>>
+>;
+
+type AckValue<F> = IsAny<F> extends true
+  ? // biome-ignore lint/suspicious/noExplicitAny: untyped acknowledgement, as upstream
+    any
+  : F extends (...args: infer A) => unknown
+    ? IsAny<A[0]> extends true
+      ? A[0]
+      : A extends [Error, ...unknown[]]
+        ? A[1]
+        : A[0]
+    : // biome-ignore lint/suspicious/noExplicitAny: not a callback: any value, as upstream
+      any;

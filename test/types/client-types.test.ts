@@ -1,11 +1,14 @@
 /**
- * Type tests for the typed client: a fixture compiled with the TypeScript compiler API. Every
- * `@ts-expect-error` line must really be an error (tsc reports unused ones), and the same
- * fixture without those directives must fail exactly on those lines — so the test can fail.
+ * Type tests for the typed client, compiled with the TypeScript compiler API (never run).
+ * - An in-memory fixture: every `@ts-expect-error` line must really be an error (tsc reports
+ *   unused ones), and the same fixture without those directives must fail on those lines.
+ * - One fixture per behaviour in `fixtures/client/` (user code written for socket.io-client):
+ *   it passes when it has no diagnostics, i.e. every exact-type assertion holds and every
+ *   `@ts-expect-error` line is an error.
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { test } from "node:test";
+import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
@@ -97,4 +100,64 @@ test("without the @ts-expect-error directives, each marked line is a type error"
   const errorLines = new Set(diagnostics(stripped).map(lineOf));
   for (const line of marked)
     assert.ok(errorLines.has(line), `line ${line + 1} should not compile: ${lines[line]}`);
+});
+
+const fixtures = join(root, "test", "types", "fixtures", "client");
+
+const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
+  [
+    "disconnect-reason.ts",
+    "Socket.DisconnectReason names the disconnect reasons, merged with the Socket class",
+  ],
+  [
+    "untyped-any.ts",
+    "without event maps, listener, acknowledgement and catch-all arguments and emitWithAck results are any",
+  ],
+  ["connect-error.ts", "connect_error gives an ExtendedError whose data is any"],
+  [
+    "emit-with-ack.ts",
+    "emitWithAck resolves with the acknowledgement's value, after timeout() too (not the error)",
+  ],
+  [
+    "timeout-acks.ts",
+    "timeout() puts one Error before the acknowledgement's arguments, even when applied twice",
+  ],
+  ["auth.ts", "auth accepts objects typed by an interface, directly or through the callback"],
+  [
+    "listeners.ts",
+    "listener methods type reserved and declared events and remove listeners without arguments",
+  ],
+  [
+    "manager-generics.ts",
+    "Manager takes the event maps as type parameters and a typed socket's io carries them",
+  ],
+  ["engine-access.ts", "socket.io.engine is typed as present, as socket.io-client's"],
+  ["exports.ts", "the type names socket.io-client exports are exported under the same names"],
+];
+
+describe("client types as socket.io-client's", () => {
+  const found = new Map<string, string[]>();
+
+  before(() => {
+    const config = ts.readConfigFile(join(root, "tsconfig.json"), (p) => ts.sys.readFile(p));
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+    const files = behaviours.map(([file]) => join(fixtures, file));
+    const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
+    for (const file of files) {
+      const source = program.getSourceFile(file);
+      assert.ok(source, `fixture ${file} is missing`);
+      found.set(
+        file,
+        ts
+          .getPreEmitDiagnostics(program, source)
+          .map((d) => `${lineOf(d) + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`),
+      );
+    }
+  });
+
+  for (const [file, name] of behaviours) {
+    test(name, () => {
+      assert.deepEqual(found.get(join(fixtures, file)), []);
+    });
+  }
 });
