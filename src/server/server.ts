@@ -147,9 +147,7 @@ export class Server<
         }
       : undefined;
     const recovery = this._recovery;
-    // socket.io compatibility: `server.opts.connectionStateRecovery` carries the defaults (the
-    // Redis Streams adapter reads `maxDisconnectionDuration` from it).
-    if (recovery) this._opts.connectionStateRecovery = { ...csr, ...recovery };
+    this.#exposeRecovery();
     this.#adapter =
       options.adapter ??
       (recovery
@@ -175,6 +173,17 @@ export class Server<
   /** Milliseconds a connection may stay without joining a namespace. */
   get _connectTimeout(): number {
     return this.#connectTimeout;
+  }
+
+  /**
+   * socket.io compatibility: `opts.connectionStateRecovery` carries the defaults in effect (the
+   * Redis Streams adapter reads `maxDisconnectionDuration` from it).
+   */
+  #exposeRecovery(): void {
+    const recovery = this._recovery;
+    if (recovery) {
+      this._opts.connectionStateRecovery = { ...this._opts.connectionStateRecovery, ...recovery };
+    }
   }
 
   /** Creates the adapter of a namespace (a socket.io one behind the compat bridge). */
@@ -224,6 +233,7 @@ export class Server<
   attach(srv: AttachableServer | number, opts: ServerOptions = {}): this {
     if (typeof srv === "number") return this.listen(srv, opts);
     Object.assign(this._opts, opts);
+    this.#exposeRecovery();
     this._limits = resolveLimits(this._opts);
     if (opts.path !== undefined) this.path(opts.path);
     const engine = new EngineServer(this._opts);
