@@ -159,6 +159,8 @@ function setup(nsp: AnyNsp): void {
   });
 }
 setup(io.of("/"));
+// What the adapter reports (e.g. a malformed message from another node), for the tests to read.
+io.of("/").adapter.on("error", (err: Error) => redisEvents.push(`adapter-error:${err.message}`));
 setup(io.of(/^\/dyn-\d+$/) as unknown as AnyNsp);
 io.of("/").on("ping-node", (arg: unknown, cb: (reply: unknown) => void) => cb({ node: name, arg }));
 io.of("/").on("note", (...args: unknown[]) => serverSideLog.push(args));
