@@ -79,6 +79,10 @@ function isRoomName(room: unknown): room is Room {
   return typeof room === "string" || typeof room === "number";
 }
 
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.iterator in value;
+}
+
 /** Timeout error given to ack callbacks: upstream's message. */
 function timeoutError(): TetherError {
   return new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out");
@@ -367,8 +371,8 @@ export class Socket<
     // Also reached with what another node sent (`socketsJoin` through a socket.io adapter):
     // only room names are taken.
     if (typeof rooms === "string") return this.nsp.adapter.addAll(this.id, [rooms]);
-    if (!Array.isArray(rooms)) return;
-    return this.nsp.adapter.addAll(this.id, rooms.filter(isRoomName));
+    if (!isIterable(rooms)) return;
+    return this.nsp.adapter.addAll(this.id, [...rooms].filter(isRoomName));
   }
 
   /** Leaves a room. */

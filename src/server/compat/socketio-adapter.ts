@@ -33,7 +33,7 @@ import type {
   SocketId,
 } from "../../adapter/types.js";
 import type { EncodedChunk, Encoder } from "../../parser/socket/types.js";
-import { type Packet, PacketType } from "../../protocol/socket.js";
+import { type Packet, PacketType, RESERVED_EVENTS } from "../../protocol/socket.js";
 import { IsolatedEmitter } from "../../shared/emitter.js";
 
 /** socket.io's broadcast options: what `socket.io-adapter` reads (and serializes to other nodes). */
@@ -122,9 +122,6 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** Event names a packet from another node may not use: they belong to the client's own events. */
-const FORBIDDEN_EVENTS: ReadonlySet<string> = new Set(["connect", "connect_error", "disconnect"]);
-
 /**
  * Whether `packet` (built by a socket.io adapter, possibly from another node's message) is an
  * event Tether can write to clients: EVENT or BINARY_EVENT, `[name, ...args]` with a string (or
@@ -137,7 +134,8 @@ export function isBroadcastablePacket(packet: unknown): packet is Packet {
   if (typeof p.nsp !== "string" || !Array.isArray(p.data) || p.data.length === 0) return false;
   const ev: unknown = p.data[0];
   if (typeof ev !== "string" && typeof ev !== "number") return false;
-  if (typeof ev === "string" && FORBIDDEN_EVENTS.has(ev)) return false;
+  // The names Tether never emits (the client's own events): not from another node either.
+  if (typeof ev === "string" && RESERVED_EVENTS.has(ev)) return false;
   return p.id === undefined || (Number.isSafeInteger(p.id) && (p.id as number) >= 0);
 }
 
@@ -202,11 +200,13 @@ export function toRestoredSession(value: unknown): RestoredSession | undefined {
   if (typeof s.sid !== "string" || typeof s.pid !== "string" || !isStringArray(rooms)) {
     return undefined;
   }
-  const missed = s.missedPackets ?? [];
-  if (!Array.isArray(missed) || !missed.every((p) => Array.isArray(p) && p.length > 0)) {
-    return undefined;
-  }
-  return { sid: s.sid, pid: s.pid, rooms, data: s.data, missedPackets: missed as unknown[][] };
+  const missed: unknown = s.missedPackets ?? [];
+  if (!Array.isArray(missed)) return undefined;
+  // Replayed as EVENT packets: only what could have been broadcast in the first place.
+  const missedPackets = missed.filter((data: unknown): data is unknown[] =>
+    isBroadcastablePacket({ type: PacketType.EVENT, nsp: "/", data }),
+  );
+  return { sid: s.sid, pid: s.pid, rooms, data: s.data, missedPackets };
 }
 
 /** One `fetchSockets` result (a local Socket, or a plain object from another node), if valid. */
@@ -345,7 +345,11 @@ export class SocketIoAdapterBridge extends IsolatedEmitter<AdapterEvents> implem
   }
 
   serverCount(): Promise<number> {
-    return Promise.resolve(this.socketIoAdapter.serverCount());
+    try {
+      return Promise.resolve(this.socketIoAdapter.serverCount());
+    } catch (err) {
+      return Promise.reject(toError(err));
+    }
   }
 
   addAll(id: SocketId, rooms: Iterable<Room>): Promise<void> | void {
