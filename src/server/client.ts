@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { BroadcastFlags, PreparedPacket, SocketId } from "../adapter/types.js";
-import type { EngineSocket } from "../engine/index.js";
+import { type EngineSocket, type PreEncodedPacket, preEncode } from "../engine/index.js";
 import type { SessionSink } from "../engine/server/socket.js";
 import type { Decoder } from "../parser/socket/types.js";
 import { isPlainObject } from "../parser/socket/validate.js";
@@ -24,6 +24,25 @@ function latestKey(packet: Packet, latest: string | true): string | undefined {
   if (latest !== true) return `${packet.nsp}\u0000${latest}`;
   const ev = Array.isArray(packet.data) ? packet.data[0] : undefined;
   return typeof ev === "string" ? `${packet.nsp}\u0000${ev}` : undefined;
+}
+
+/** Engine packets of an array of encoded chunks, built once for every recipient of a broadcast. */
+const preEncodedCache = new WeakMap<object, PreEncodedPacket[]>();
+
+/** `writeToEngine`'s input as engine packets; `undefined` when it is not strings and bytes. */
+function preEncodedOf(encoded: unknown): PreEncodedPacket[] | undefined {
+  if (typeof encoded === "string") return [preEncode(encoded)];
+  if (encoded instanceof Uint8Array) return [preEncode(encoded)];
+  if (!Array.isArray(encoded)) return undefined;
+  const cached = preEncodedCache.get(encoded);
+  if (cached !== undefined) return cached;
+  const wire: PreEncodedPacket[] = [];
+  for (const chunk of encoded as unknown[]) {
+    if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) return undefined;
+    wire.push(preEncode(chunk));
+  }
+  preEncodedCache.set(encoded, wire);
+  return wire;
 }
 
 /** Engine write options, shared so that sending allocates none. */
@@ -251,6 +270,38 @@ export class Client implements SessionSink {
         for (const p of wire) conn.sendPreEncoded(p, opts);
       });
     } else for (const p of wire) conn.sendPreEncoded(p, opts);
+  }
+
+  // ---- socket.io compatibility -------------------------------------------------------------
+
+  /**
+   * Writes packets encoded by the server's encoder, socket.io's way: `socket.io-adapter`'s
+   * broadcast encodes once (`nsp.server.encoder`) and calls this for each recipient with
+   * `{ preEncoded: true, volatile, compress }`. The chunks are written as they are (they always
+   * are in Tether: `preEncoded` changes nothing), through the same backpressure as Tether's own
+   * broadcasts; `volatile` drops them when the transport cannot take them now. The engine
+   * packets are built once per encoded array and shared by every recipient. Anything but strings
+   * and bytes (a malformed packet from another node) is not written.
+   */
+  writeToEngine(
+    encodedPackets: unknown,
+    opts?: {
+      readonly volatile?: boolean;
+      readonly compress?: boolean;
+      readonly preEncoded?: boolean;
+    },
+  ): void {
+    const conn = this.conn;
+    if (conn.readyState !== "open") return;
+    if (opts?.volatile && (!conn.writableNow || conn.needsDrain)) return;
+    const wire = preEncodedOf(encodedPackets);
+    if (wire === undefined || wire.length === 0) return;
+    const sendOpts = opts?.compress === false ? NO_COMPRESS : COMPRESS;
+    if (wire.length > 1 && conn.bufferedAmount === 0) {
+      conn.exempt(() => {
+        for (const p of wire) conn.sendPreEncoded(p, sendOpts);
+      });
+    } else for (const p of wire) conn.sendPreEncoded(p, sendOpts);
   }
 
   /** @internal SessionSink: everything queued was written; sockets with `drain` listeners hear it. */

@@ -26,6 +26,9 @@ import type {
   MessageArgs,
 } from "./typed-events.js";
 
+/** Events of the namespace itself, which a `serverSideEmit` from another node may not use. */
+const NAMESPACE_EVENTS: ReadonlySet<string> = new Set(["connect", "connection", "new_namespace"]);
+
 /** An error a middleware passes to `next()`: `message` and optional `data` reach the client. */
 export interface ExtendedError extends Error {
   // biome-ignore lint/suspicious/noExplicitAny: arbitrary payload sent to the client, as upstream
@@ -137,8 +140,39 @@ export class Namespace<
 
   onServerSideEmit(args: unknown[], ack?: (...responses: unknown[]) => void): void {
     const [ev, ...rest] = args;
-    if (typeof ev !== "string") return;
+    // Another node cannot fake this namespace's own events (a `connection` without a socket).
+    if (typeof ev !== "string" || NAMESPACE_EVENTS.has(ev)) return;
     this.emitReserved(ev, ...(ack ? [...rest, ack] : rest));
+  }
+
+  // ---- socket.io compatibility: the host side of socket.io-adapter -------------------------
+  // Adapters built on `socket.io-adapter` (`@socket.io/redis-adapter`, `…/redis-streams-adapter`,
+  // `…/postgres-adapter`, `…/cluster-adapter`) call these on the namespace they are given; see
+  // src/server/compat/socketio-adapter.ts.
+
+  /**
+   * The next ack id: `socket.io-adapter`'s `broadcastWithAck` allocates one with `nsp._ids++`
+   * (the same counter as `nextAckId`).
+   */
+  get _ids(): number {
+    return this.#ids;
+  }
+
+  set _ids(value: number) {
+    if (Number.isSafeInteger(value) && value >= 0) this.#ids = value;
+  }
+
+  /**
+   * A `serverSideEmit` from another node, socket.io's form: `[event, ...args]`, with the ack
+   * (when the sender waits for one) as the last element. What comes from another node is
+   * untrusted: anything but an array starting with an event name is ignored.
+   */
+  _onServerSideEmit(args: unknown): void {
+    if (!Array.isArray(args) || args.length === 0) return;
+    const last: unknown = args[args.length - 1];
+    if (typeof last === "function") {
+      this.onServerSideEmit(args.slice(0, -1), last as (...responses: unknown[]) => void);
+    } else this.onServerSideEmit(args);
   }
 
   // ---- connection ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import {
   SocketErrorCodes,
 } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
+import type { SocketIoAdapterConstructor } from "./compat/socketio-adapter.js";
 
 /** Connection state recovery settings (opt-in). */
 export interface ConnectionStateRecoveryOptions {
@@ -25,8 +26,12 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
   path?: string;
   /** Whether the client bundles are served under the path. @default true */
   serveClient?: boolean;
-  /** Adapter class or factory, one instance per namespace. @default InMemoryAdapter */
-  adapter?: AdapterConstructor;
+  /**
+   * Adapter class or factory, one instance per namespace: one of Tether's, or one written for
+   * socket.io (built on `socket.io-adapter`, e.g. `createAdapter()` of `@socket.io/redis-adapter`),
+   * which runs behind a compatibility bridge. @default InMemoryAdapter
+   */
+  adapter?: AdapterConstructor | SocketIoAdapterConstructor;
   /** Packet codec; the client must use the same one. @default defaultParser */
   parser?: Parser;
   /** Milliseconds a connection may stay without joining any namespace. @default 45000 */

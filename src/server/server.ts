@@ -19,6 +19,11 @@ import { defaultParser } from "../parser/socket/default.js";
 import type { Encoder, Parser } from "../parser/socket/types.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { Client } from "./client.js";
+import {
+  isSocketIoAdapter,
+  SocketIoAdapterBridge,
+  type SocketIoAdapterConstructor,
+} from "./compat/socketio-adapter.js";
 import { type CloseOptions, drainSessions } from "./drain.js";
 import {
   Namespace,
@@ -70,12 +75,16 @@ type MainNspListener<
 /** An HTTP(S) server the Socket.IO server can attach to. */
 export type AttachableServer = HttpServer | HttpsServer;
 
-function instantiate(ctor: AdapterConstructor, nsp: AdapterHost): Adapter {
+/** Tether's adapters, or one written for socket.io (run through the compat bridge). */
+export type AnyAdapterConstructor = AdapterConstructor | SocketIoAdapterConstructor;
+
+function instantiate(ctor: AnyAdapterConstructor, nsp: AdapterHost): unknown {
   // Classes (and pre-ES6 constructor functions) have a prototype object; arrow factories do not.
+  // A `function` factory called with `new` returns the object it builds, as socket.io expects.
   if (typeof ctor.prototype === "object" && ctor.prototype !== null) {
-    return new (ctor as new (nsp: AdapterHost) => Adapter)(nsp);
+    return new (ctor as new (nsp: AdapterHost) => unknown)(nsp);
   }
-  return (ctor as (nsp: AdapterHost) => Adapter)(nsp);
+  return (ctor as (nsp: AdapterHost) => unknown)(nsp);
 }
 
 /**
@@ -117,7 +126,7 @@ export class Server<
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >();
   #path: string;
-  #adapter: AdapterConstructor;
+  #adapter: AnyAdapterConstructor;
   #connectTimeout: number;
 
   constructor(opts?: ServerOptions);
@@ -138,6 +147,7 @@ export class Server<
         }
       : undefined;
     const recovery = this._recovery;
+    this.#exposeRecovery();
     this.#adapter =
       options.adapter ??
       (recovery
@@ -165,9 +175,22 @@ export class Server<
     return this.#connectTimeout;
   }
 
-  /** Creates the adapter of a namespace. */
+  /**
+   * socket.io compatibility: `opts.connectionStateRecovery` carries the defaults in effect (the
+   * Redis Streams adapter reads `maxDisconnectionDuration` from it).
+   */
+  #exposeRecovery(): void {
+    const recovery = this._recovery;
+    if (recovery) {
+      this._opts.connectionStateRecovery = { ...this._opts.connectionStateRecovery, ...recovery };
+    }
+  }
+
+  /** Creates the adapter of a namespace (a socket.io one behind the compat bridge). */
   _createAdapter(nsp: AdapterHost): Adapter {
-    return instantiate(this.#adapter, nsp);
+    const adapter = instantiate(this.#adapter, nsp);
+    if (isSocketIoAdapter(adapter)) return new SocketIoAdapterBridge(adapter, nsp, this.encoder);
+    return adapter as Adapter;
   }
 
   /** A fresh socket / private session id. */
@@ -185,9 +208,9 @@ export class Server<
   }
 
   /** Gets or sets the adapter used for namespaces created from now on. */
-  adapter(): AdapterConstructor;
-  adapter(v: AdapterConstructor): this;
-  adapter(v?: AdapterConstructor): AdapterConstructor | this {
+  adapter(): AnyAdapterConstructor;
+  adapter(v: AnyAdapterConstructor): this;
+  adapter(v?: AnyAdapterConstructor): AnyAdapterConstructor | this {
     if (v === undefined) return this.#adapter;
     this.#adapter = v;
     for (const nsp of this._nsps.values()) nsp._initAdapter();
@@ -210,6 +233,7 @@ export class Server<
   attach(srv: AttachableServer | number, opts: ServerOptions = {}): this {
     if (typeof srv === "number") return this.listen(srv, opts);
     Object.assign(this._opts, opts);
+    this.#exposeRecovery();
     this._limits = resolveLimits(this._opts);
     if (opts.path !== undefined) this.path(opts.path);
     const engine = new EngineServer(this._opts);
@@ -504,6 +528,18 @@ export class Server<
     Ev
   >[] {
     return this.sockets.listeners(ev);
+  }
+
+  // ---- socket.io compatibility: options ---------------------------------------------------
+
+  /**
+   * The server's options, as socket.io exposes them: adapters written for socket.io read
+   * `nsp.server.opts.connectionStateRecovery` (`@socket.io/redis-streams-adapter`,
+   * `socket.io-adapter`'s `ClusterAdapter` and `SessionAwareAdapter`). Read-only in practice:
+   * changing it after construction changes nothing.
+   */
+  get opts(): ServerOptions {
+    return this._opts;
   }
 
   // ---- socket.io compatibility: Node EventEmitter methods ----------------------------------

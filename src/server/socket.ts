@@ -74,6 +74,15 @@ export function isRequestKept(conn: EngineSocket): boolean {
   return keptRequests.has(conn);
 }
 
+/** A room name (socket.io allows numbers too). */
+function isRoomName(room: unknown): room is Room {
+  return typeof room === "string" || typeof room === "number";
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return typeof value === "object" && value !== null && Symbol.iterator in value;
+}
+
 /** Timeout error given to ack callbacks: upstream's message. */
 function timeoutError(): TetherError {
   return new TetherError(SocketErrorCodes.ACK_TIMEOUT, "operation has timed out");
@@ -359,11 +368,16 @@ export class Socket<
   join(rooms: Room | Room[]): Promise<void> | void {
     // A closed socket must not re-enter the adapter (e.g. a join from a late async callback).
     if (this.#state === "disconnected") return;
-    return this.nsp.adapter.addAll(this.id, typeof rooms === "string" ? [rooms] : rooms);
+    // Also reached with what another node sent (`socketsJoin` through a socket.io adapter):
+    // only room names are taken.
+    if (typeof rooms === "string") return this.nsp.adapter.addAll(this.id, [rooms]);
+    if (!isIterable(rooms)) return;
+    return this.nsp.adapter.addAll(this.id, [...rooms].filter(isRoomName));
   }
 
   /** Leaves a room. */
   leave(room: Room): Promise<void> | void {
+    if (!isRoomName(room)) return;
     return this.nsp.adapter.del(this.id, room);
   }
 
@@ -472,6 +486,18 @@ export class Socket<
   get acks(): Map<number, (...args: unknown[]) => void> {
     this.#acks ??= new Map();
     return this.#acks;
+  }
+
+  /**
+   * Calls the `onAnyOutgoing` listeners for a packet written to this socket by someone else:
+   * `socket.io-adapter`'s broadcast calls it before `client.writeToEngine` (the packet may come
+   * from another node: anything but an event is ignored).
+   */
+  notifyOutgoingListeners(packet: unknown): void {
+    if (!this.#anyOutgoing || typeof packet !== "object" || packet === null) return;
+    const p = packet as { type?: unknown; nsp?: unknown; data?: unknown };
+    if (typeof p.nsp !== "string") return;
+    this.#notifyOutgoing(packet as Packet);
   }
 
   /**

@@ -134,8 +134,16 @@ export async function forkNodes(
   };
 }
 
-/** Starts `count` nodes as `node:cluster` workers of this (test) process. */
-export async function forkWorkers(count: number, env: Record<string, string>): Promise<NodeSet> {
+/**
+ * Starts `count` nodes as `node:cluster` workers of this (test) process. `primary` runs another
+ * adapter's primary side (default: Tether's relay, workers on the `cluster` backend) and returns
+ * its teardown.
+ */
+export async function forkWorkers(
+  count: number,
+  env: Record<string, string>,
+  primary?: { backend: string; setup: () => () => void },
+): Promise<NodeSet> {
   const { setupPrimary } = await import("../../src/adapters/cluster/index.js");
   cluster.setupPrimary({
     exec: NODE_SCRIPT,
@@ -143,12 +151,13 @@ export async function forkWorkers(count: number, env: Record<string, string>): P
     serialization: "advanced",
     silent: false,
   });
-  const stopRelay = setupPrimary();
+  const stopRelay = primary ? primary.setup() : setupPrimary();
+  const backend = primary?.backend ?? "cluster";
   const workers: Worker[] = [];
   const nodes = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const name = `worker${i}`;
-      const worker = cluster.fork({ ...env, BACKEND: "cluster", NODE_NAME: name });
+      const worker = cluster.fork({ ...env, BACKEND: backend, NODE_NAME: name });
       workers.push(worker);
       const proc: Proc = {
         send: (m) => worker.send(m as never),

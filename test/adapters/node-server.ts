@@ -4,15 +4,16 @@
  * 127.0.0.1:0 with the backend's adapter, reports `{ harness: "ready", port }` to the parent,
  * then runs the commands the test sends (`{ harness: "call", id, op, args }`).
  *
- * Env: BACKEND (memory | cluster | redis | redis-streams), NODE_NAME, REDIS_URL, KEY_PREFIX,
+ * Env: BACKEND (memory | cluster | redis | redis-streams, or socket.io's own adapters: sio-redis |
+ * sio-redis-sharded | sio-redis-streams | sio-postgres | sio-cluster), NODE_NAME, REDIS_URL, PG_URL, KEY_PREFIX,
  * RECOVERY ("1" enables connection state recovery), HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS,
  * REQUESTS_TIMEOUT_MS.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createClient } from "redis";
-import type { AdapterConstructor } from "../../src/adapter/types.js";
 import { Server } from "../../src/index.js";
+import type { AnyAdapterConstructor } from "../../src/server/server.js";
 
 const env = process.env;
 const name = env.NODE_NAME ?? "node";
@@ -40,7 +41,7 @@ async function redisClient() {
   return client;
 }
 
-async function makeAdapter(): Promise<AdapterConstructor | undefined> {
+async function makeAdapter(): Promise<AnyAdapterConstructor | undefined> {
   const key = env.KEY_PREFIX ?? "tether-test";
   switch (backend) {
     case "memory":
@@ -66,6 +67,54 @@ async function makeAdapter(): Promise<AdapterConstructor | undefined> {
         sessionKeyPrefix: `${key}:session:`,
         ...timing,
       });
+    }
+    // socket.io's own adapters (official packages) inside Tether, through the compat bridge.
+    case "sio-redis": {
+      const { createAdapter } = await import("@socket.io/redis-adapter");
+      const pub = await redisClient();
+      const sub = pub.duplicate();
+      sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
+      await sub.connect();
+      return createAdapter(pub, sub, { key, requestsTimeout: timing.requestsTimeout });
+    }
+    case "sio-redis-sharded": {
+      const { createShardedAdapter } = await import("@socket.io/redis-adapter");
+      const pub = await redisClient();
+      const sub = pub.duplicate();
+      sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
+      await sub.connect();
+      return createShardedAdapter(pub, sub, {
+        channelPrefix: key,
+        subscriptionMode: "dynamic",
+      });
+    }
+    case "sio-redis-streams": {
+      const { createAdapter } = await import("@socket.io/redis-streams-adapter");
+      const client = await redisClient();
+      return createAdapter(client, {
+        streamName: key,
+        sessionKeyPrefix: `${key}:session:`,
+        heartbeatInterval: timing.heartbeatInterval,
+        heartbeatTimeout: timing.heartbeatTimeout,
+      });
+    }
+    case "sio-postgres": {
+      const { createAdapter } = await import("@socket.io/postgres-adapter");
+      const { default: pg } = await import("pg");
+      const pool = new pg.Pool({ connectionString: env.PG_URL, max: 4 });
+      pool.on("error", (err: Error) => redisEvents.push(`pg-error:${err.message}`));
+      // The heartbeat options reach ClusterAdapterWithHeartbeat (not in the factory's type).
+      const opts = {
+        channelPrefix: key,
+        tableName: env.PG_TABLE ?? "socket_io_attachments",
+        heartbeatInterval: timing.heartbeatInterval,
+        heartbeatTimeout: timing.heartbeatTimeout,
+      };
+      return createAdapter(pool, opts);
+    }
+    case "sio-cluster": {
+      const { createAdapter } = await import("@socket.io/cluster-adapter");
+      return createAdapter({ requestsTimeout: timing.requestsTimeout });
     }
     default:
       throw new Error(`unknown backend ${backend}`);
@@ -110,6 +159,8 @@ function setup(nsp: AnyNsp): void {
   });
 }
 setup(io.of("/"));
+// What the adapter reports (e.g. a malformed message from another node), for the tests to read.
+io.of("/").adapter.on("error", (err: Error) => redisEvents.push(`adapter-error:${err.message}`));
 setup(io.of(/^\/dyn-\d+$/) as unknown as AnyNsp);
 io.of("/").on("ping-node", (arg: unknown, cb: (reply: unknown) => void) => cb({ node: name, arg }));
 io.of("/").on("note", (...args: unknown[]) => serverSideLog.push(args));
