@@ -11,8 +11,8 @@
  */
 import {
   type EnginePacket,
-  PacketTypeByCode,
   PacketTypeCode,
+  PacketTypes,
   type RawData,
   RECORD_SEPARATOR,
 } from "../../protocol/engine.js";
@@ -65,24 +65,25 @@ export function utf8Length(s: string): number {
 }
 
 /**
- * Encodes one packet as a WebSocket frame payload: a string (text frame) or bytes (binary frame).
- * Binary data is only valid on `message` packets.
+ * Encodes one packet as a WebSocket frame payload: a string (text frame) or bytes (binary frame,
+ * only valid on `message` packets); with `text`, as a long-polling record (binary as `b` +
+ * base64).
  */
-export function encodePacket({ type, data }: EnginePacket): RawData {
-  return typeof data === "object" ? data : PacketTypeCode[type] + (data ?? "");
+export function encodePacket({ type, data }: EnginePacket, text?: boolean): RawData {
+  if (typeof data === "object") return text ? `b${encodeBase64(data)}` : data;
+  return PacketTypeCode[type] + (data ?? "");
 }
 
 /** Encodes one packet as a long-polling record (binary as `b` + base64). */
 export function encodePacketText(packet: EnginePacket): string {
-  const { data } = packet;
-  return typeof data === "object" ? `b${encodeBase64(data)}` : (encodePacket(packet) as string);
+  return encodePacket(packet, true) as string;
 }
 
 /** Encodes packets as one long-polling payload. */
 export function encodePayload(packets: readonly EnginePacket[]): string {
   let out = "";
   for (let i = 0; i < packets.length; i++) {
-    out += (i ? RECORD_SEPARATOR : "") + encodePacketText(packets[i] as EnginePacket);
+    out += (i ? RECORD_SEPARATOR : "") + encodePacket(packets[i] as EnginePacket, true);
   }
   return out;
 }
@@ -99,7 +100,8 @@ export function parsePacket(raw: RawData): EnginePacket | undefined {
     const data = decodeBase64(raw.slice(1));
     return data && { type: "message", data };
   }
-  const type = PacketTypeByCode.get(raw.charAt(0));
+  // NaN (empty text) or a character outside "0"–"6" indexes nothing.
+  const type = PacketTypes[raw.charCodeAt(0) - 48];
   return type && (raw.length > 1 ? { type, data: raw.slice(1) } : { type });
 }
 

@@ -5,8 +5,9 @@
  * Browser-safe.
  */
 
+import { toRawData } from "../engine/index.js";
+
 const hasBlob = typeof Blob === "function";
-const hasFile = typeof File === "function";
 
 /** True for a value the encoder sends as a binary attachment. */
 export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView | Blob {
@@ -14,8 +15,8 @@ export function isBinary(value: unknown): value is ArrayBuffer | ArrayBufferView
   return (
     value instanceof ArrayBuffer ||
     ArrayBuffer.isView(value) ||
-    (hasBlob && value instanceof Blob) ||
-    (hasFile && value instanceof File)
+    // A File is a Blob.
+    (hasBlob && value instanceof Blob)
   );
 }
 
@@ -51,14 +52,8 @@ export function replaceBinary(
     return copy ?? data;
   }
   if (isBinary(data)) {
-    const num = attachments.push(
-      data instanceof ArrayBuffer
-        ? new Uint8Array(data)
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : (data as Blob),
-    );
-    return { _placeholder: true, num: num - 1 };
+    const bytes = hasBlob && data instanceof Blob ? data : toRawData(data as ArrayBufferView);
+    return { _placeholder: true, num: attachments.push(bytes as Attachment) - 1 };
   }
   const found = attachments.length;
   const toJSON = (data as { toJSON?: unknown }).toJSON;
@@ -87,18 +82,6 @@ export function hasBinary(data: unknown): boolean {
   const found: Attachment[] = [];
   replaceBinary(data, found);
   return found.length > 0;
-}
-
-/** Assigns an own data property; `__proto__` must never reach the prototype setter. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  } else target[key] = value;
 }
 
 /** Thrown by {@link reconstruct}; the decoder turns it into `SIO_ERR_INVALID_PLACEHOLDER`. */
@@ -130,7 +113,9 @@ function substitute(data: unknown, buffers: readonly unknown[], used: Set<number
   for (const key of Object.keys(obj)) {
     const before = obj[key];
     const after = substitute(before, buffers, used);
-    if (after !== before) setOwn(obj, key, after);
+    // `key` is an own data property (JSON.parse makes `__proto__` one too), so assigning it
+    // never reaches the prototype setter.
+    if (after !== before) obj[key] = after;
   }
   return data;
 }

@@ -10,7 +10,8 @@
  */
 import type { Packet, PacketTypeValue, SocketErrorCode } from "../../protocol/socket.js";
 import { TetherError } from "../../shared/errors.js";
-import { type Attachment, BAD_PLACEHOLDER, reconstruct, replaceBinary } from "./binary.js";
+import { type Attachment, BAD_PLACEHOLDER, reconstruct } from "./binary.js";
+import { stringifyWithPlaceholders } from "./placeholders.node.js";
 import type { DecodeResult, Decoder, EncodedChunk, Encoder, Parser } from "./types.js";
 import { isAckId, isPayloadValid, limitChecks } from "./validate.js";
 
@@ -23,13 +24,13 @@ const BINARY_ACK = 6;
 /** Encodes packets to the protocol 5 text form plus binary attachments. */
 export class DefaultEncoder implements Encoder {
   encode(packet: Packet): EncodedChunk[] {
-    const { type, nsp, id } = packet;
+    const { type, nsp, id, data } = packet;
     const attachments: Attachment[] = [];
     // Only EVENT and ACK carry attachments (they then travel as BINARY_EVENT / BINARY_ACK).
-    const data =
+    const json =
       type === EVENT || type === ACK || type >= BINARY_EVENT
-        ? replaceBinary(packet.data, attachments)
-        : packet.data;
+        ? stringifyWithPlaceholders(data, attachments)
+        : JSON.stringify(data);
     const n = attachments.length;
     const text =
       (n || type >= BINARY_EVENT
@@ -37,7 +38,7 @@ export class DefaultEncoder implements Encoder {
         : type) +
       (nsp && nsp !== "/" ? `${nsp},` : "") +
       (id ?? "") +
-      (JSON.stringify(data) ?? "");
+      (json ?? "");
     // Blobs only exist in browsers, where the client transport reads them.
     return [text, ...(attachments as Uint8Array[])];
   }
