@@ -44,8 +44,7 @@ function decodeWith(
   s: string,
   decode: (s: string) => Uint8Array | undefined,
 ): Uint8Array | undefined {
-  let pad = 0;
-  while (pad < 2 && s.charCodeAt(s.length - 1 - pad) === 61 /* = */) pad++;
+  const pad = s.endsWith("==") ? 2 : +s.endsWith("=");
   const n = s.length - pad;
   // Padding must complete a quantum of 4; one character past a quantum holds no whole byte.
   // Buffer also takes the URL-safe alphabet, refused here.

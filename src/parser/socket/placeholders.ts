@@ -16,8 +16,10 @@ export function stringifyWithPlaceholders(
   attachments: Attachment[],
 ): string | undefined {
   return JSON.stringify(data, function (this: Record<string, unknown>, key, value: unknown) {
-    // `this[key]` is the value before `toJSON()`: a Buffer must not become {type, data}.
-    const raw = this[key];
+    // `this[key]` is the value before `toJSON()`: a Buffer must not become {type, data}; a
+    // binary value that `toJSON()` returned is an attachment too.
+    let raw = this[key];
+    if (!isBinary(raw)) raw = value;
     if (!isBinary(raw)) return value;
     const bytes = raw instanceof Blob ? raw : toRawData(raw);
     return { _placeholder: true, num: attachments.push(bytes as Attachment) - 1 };
