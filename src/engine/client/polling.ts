@@ -3,8 +3,8 @@
  * (payloads joined by `\x1e`, binary as `b` + base64).
  */
 
-import type { EnginePacket } from "../../protocol/engine.js";
 import { encodePayload, parsePayload } from "../../parser/engine/index.js";
+import type { EnginePacket } from "../../protocol/engine.js";
 import { buildHeaders, buildUrl, type ResolvedOptions } from "./options.js";
 import type { CookieStore } from "./platform.js";
 import { platform } from "./platform.node.js";

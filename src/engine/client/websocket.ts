@@ -3,8 +3,8 @@
  * message bytes). Native `WebSocket` in browsers, `ws` in Node (see `platform.node.ts`).
  */
 
-import type { EnginePacket } from "../../protocol/engine.js";
 import { encodePacket, parsePacket } from "../../parser/engine/index.js";
+import type { EnginePacket } from "../../protocol/engine.js";
 import { buildUrl } from "./options.js";
 import type { WebSocketLike } from "./platform.js";
 import { platform } from "./platform.node.js";
