@@ -40,9 +40,16 @@ function fromAtob(s: string): Uint8Array | undefined {
   }
 }
 
-function decodeWith(
+const decodeNative = NodeBuffer ? (s: string) => NodeBuffer.from(s, "base64") : fromAtob;
+
+/**
+ * Decodes base64 (padding optional); undefined for malformed input, with the verdicts of
+ * {@link isBase64}. Decodes with Buffer on Node (every binary polling record of the server goes
+ * through it), `atob` elsewhere; tests pass `decode` to run the browser path on Node.
+ */
+export function decodeBase64(
   s: string,
-  decode: (s: string) => Uint8Array | undefined,
+  decode: (s: string) => Uint8Array | undefined = decodeNative,
 ): Uint8Array | undefined {
   const pad = s.endsWith("==") ? 2 : +s.endsWith("=");
   const n = s.length - pad;
@@ -53,20 +60,9 @@ function decodeWith(
   return bytes?.length === (n * 3) >> 2 ? bytes : undefined;
 }
 
-const decodeNative = NodeBuffer ? (s: string) => NodeBuffer.from(s, "base64") : fromAtob;
-
-/**
- * Decodes base64 (padding optional); undefined for malformed input, with the verdicts of
- * {@link isBase64}. Uses Buffer on Node (every binary polling record of the server goes through
- * it), `atob` elsewhere.
- */
-export function decodeBase64(s: string): Uint8Array | undefined {
-  return decodeWith(s, decodeNative);
-}
-
 /** {@link decodeBase64} through `atob`, as in browsers: lets Node tests cover that path. */
 export function decodeBase64Portable(s: string): Uint8Array | undefined {
-  return decodeWith(s, fromAtob);
+  return decodeBase64(s, fromAtob);
 }
 
 /** @deprecated The same function as {@link decodeBase64}, which is now the fast one. */

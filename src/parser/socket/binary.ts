@@ -109,7 +109,10 @@ function substitute(data: unknown, buffers: readonly unknown[], used: Set<number
     used.add(num);
     return buffers[num];
   }
-  // Arrays too (reconstruction is rare and its data small; fewer bytes in the bundle).
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) data[i] = substitute(data[i], buffers, used);
+    return data;
+  }
   for (const key of Object.keys(obj)) {
     const before = obj[key];
     const after = substitute(before, buffers, used);

@@ -15,11 +15,8 @@ import { stringifyWithPlaceholders } from "./placeholders.node.js";
 import type { DecodeResult, Decoder, EncodedChunk, Encoder, Parser } from "./types.js";
 import { isAckId, isPayloadValid, limitChecks } from "./validate.js";
 
-// Packet type numbers as literals (PacketType.*): the module needs no table at run time.
-const EVENT = 2;
-const ACK = 3;
-const BINARY_EVENT = 5;
-const BINARY_ACK = 6;
+// Packet types are written as numbers here (EVENT 2, ACK 3, BINARY_EVENT 5, BINARY_ACK 6), not
+// PacketType.*: this module runs in the browser bundle, where each property read costs bytes.
 
 /** Encodes packets to the protocol 5 text form plus binary attachments. */
 export class DefaultEncoder implements Encoder {
@@ -28,14 +25,12 @@ export class DefaultEncoder implements Encoder {
     const attachments: Attachment[] = [];
     // Only EVENT and ACK carry attachments (they then travel as BINARY_EVENT / BINARY_ACK).
     const json =
-      type === EVENT || type === ACK || type >= BINARY_EVENT
+      type === 2 || type === 3 || type >= 5
         ? stringifyWithPlaceholders(data, attachments)
         : JSON.stringify(data);
     const n = attachments.length;
     const text =
-      (n || type >= BINARY_EVENT
-        ? `${type === EVENT || type === BINARY_EVENT ? BINARY_EVENT : BINARY_ACK}${n}-`
-        : type) +
+      (n || type >= 5 ? `${type === 2 || type === 5 ? 5 : 6}${n}-` : type) +
       (nsp && nsp !== "/" ? `${nsp},` : "") +
       (id ?? "") +
       (json ?? "");
@@ -94,7 +89,8 @@ export class DefaultDecoder implements Decoder {
     try {
       return this.#add(chunk);
     } catch (err) {
-      // Input nested deep enough to exhaust the stack is bad input, not a crash.
+      // A bad placeholder (from `reconstruct`), or input nested deep enough to exhaust the
+      // stack: bad input, not a crash.
       this.#reset("idle");
       return this.#fail(err === BAD_PLACEHOLDER ? "INVALID_PLACEHOLDER" : "INVALID_PAYLOAD");
     }
@@ -127,7 +123,7 @@ export class DefaultDecoder implements Decoder {
     // `<type>[<attachments>-][<nsp>,][<ack id>][<JSON>]` (PROTOCOL.md §3.2), in that order.
     const type = (chunk.charCodeAt(0) - 48) as PacketTypeValue;
     if (!(type >= 0 && type <= 6)) return this.#fail("UNKNOWN_PACKET_TYPE");
-    const binary = type >= BINARY_EVENT;
+    const binary = type >= 5;
     let i = 1;
     let count: number | undefined;
     if (binary) {
@@ -147,7 +143,7 @@ export class DefaultDecoder implements Decoder {
     const from = digitsEnd(chunk, i);
     // More than 16 digits cannot be a safe integer, however many leading zeros.
     const id = from > i ? (from - i > 16 ? -1 : Number(chunk.slice(i, from))) : undefined;
-    if (id === undefined ? type === ACK || type === BINARY_ACK : !isAckId(id))
+    if (id === undefined ? type === 3 || type === 6 : !isAckId(id))
       return this.#fail("INVALID_ACK_ID");
     let data: unknown;
     if (from < chunk.length) {
