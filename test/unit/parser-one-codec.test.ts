@@ -2,7 +2,7 @@
  * One default Socket.IO codec for server and client (src/parser/socket): the client's parser and
  * the server's are the same encoder and decoder, the browser bundle carries that code (without
  * the server's limit checks and messages), and the one step that differs by platform — writing
- * the JSON with binary placeholders (docs/adr/0003-socket-encoder-placeholders.md) — writes the
+ * the JSON with binary placeholders (docs/adr/0003-one-codec-per-wire-format.md) — writes the
  * same text and attachments on both. socket.io-parser is the oracle for the wire.
  */
 import assert from "node:assert/strict";
@@ -229,6 +229,17 @@ describe("one default codec: decoding on both sides", () => {
       // Only the server spells out the cause; the browser bundle ships one short message.
       assert.equal(client.ok ? "" : client.error.message, "invalid packet");
       assert.notEqual(server.ok ? "" : server.error.message, "invalid packet", label);
+    }
+  });
+
+  it("puts an attachment under a `__proto__` key as an own property, never a prototype", () => {
+    const chunks: Chunk[] = ['51-["ev",{"__proto__":{"_placeholder":true,"num":0}}]', bin(7)];
+    for (const r of decodeBoth(chunks)) {
+      assert.ok(r.ok && r.packet, "decoded");
+      const arg = (r.packet.data as unknown[])[1] as object;
+      assert.equal(Object.getPrototypeOf(arg), Object.prototype);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(arg, "__proto__")?.value, bin(7));
+      assert.equal(({} as Record<string, unknown>)[0], undefined);
     }
   });
 

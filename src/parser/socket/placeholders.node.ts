@@ -3,7 +3,7 @@
  * walk that copies only the path to each binary value ({@link replaceBinary}), then a plain
  * `JSON.stringify` (V8's fast path). Browser bundles swap this module for `./placeholders.ts`,
  * which writes the same text through a `JSON.stringify` replacer in fewer bytes
- * (docs/adr/0003-socket-encoder-placeholders.md has the figures).
+ * (docs/adr/0003-one-codec-per-wire-format.md has the figures).
  */
 import { type Attachment, replaceBinary } from "./binary.js";
 
