@@ -17,11 +17,10 @@ import {
   type EngineClientOptions,
   isNode,
 } from "../engine/client/index.js";
-import type { Decoder, Encoder, Parser } from "../parser/socket/index.js";
+import { clientParser, type Decoder, type Encoder, type Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
 import { Emitter, type EventsMap } from "../shared/emitter.js";
 import { Backoff } from "./backoff.js";
-import { clientParser } from "./codec.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import type { DisconnectDescription } from "./types.js";
 

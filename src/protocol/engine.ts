@@ -21,9 +21,12 @@ export const PacketTypeCode = {
 /** An Engine.IO packet type. */
 export type EnginePacketType = keyof typeof PacketTypeCode;
 
+/** Packet type names in wire-digit order: the type of digit `d` is `PacketTypes[d]`. */
+export const PacketTypes = Object.keys(PacketTypeCode) as readonly EnginePacketType[];
+
 /** Wire digit → packet type name. */
-export const PacketTypeByCode: ReadonlyMap<string, EnginePacketType> = new Map(
-  (Object.entries(PacketTypeCode) as [EnginePacketType, string][]).map(([k, v]) => [v, k]),
+export const PacketTypeByCode: ReadonlyMap<string, EnginePacketType> = /* @__PURE__ */ new Map(
+  PacketTypes.map((type) => [PacketTypeCode[type], type]),
 );
 
 /** Data an Engine.IO packet may carry: UTF-8 text or raw bytes (binary is always a message). */

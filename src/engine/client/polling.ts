@@ -3,8 +3,8 @@
  * (payloads joined by `\x1e`, binary as `b` + base64).
  */
 
+import { encodePayload, parsePayload } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
-import { decodeRecords, encodeRecords } from "./codec.js";
 import { buildHeaders, buildUrl, type ResolvedOptions } from "./options.js";
 import type { CookieStore } from "./platform.js";
 import { platform } from "./platform.node.js";
@@ -47,7 +47,7 @@ export class PollingTransport implements ClientTransport {
 
   send(packets: readonly EnginePacket[]): void {
     this.#posting = true;
-    this.#request(encodeRecords(packets)).then((body) => {
+    this.#request(encodePayload(packets)).then((body) => {
       this.#posting = false;
       if (body === undefined) return;
       this.handler.onDrain();
@@ -87,7 +87,7 @@ export class PollingTransport implements ClientTransport {
   }
 
   #onPayload(body: string): void {
-    const packets = decodeRecords(body);
+    const packets = parsePayload(body);
     if (!packets) {
       this.handler.onError(new TransportError("parse error"));
       return;

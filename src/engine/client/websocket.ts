@@ -3,8 +3,8 @@
  * message bytes). Native `WebSocket` in browsers, `ws` in Node (see `platform.node.ts`).
  */
 
+import { encodePacket, parsePacket } from "../../parser/engine/index.js";
 import type { EnginePacket } from "../../protocol/engine.js";
-import { decodeFrame, encodeFrame } from "./codec.js";
 import { buildUrl } from "./options.js";
 import type { WebSocketLike } from "./platform.js";
 import { platform } from "./platform.node.js";
@@ -71,7 +71,7 @@ export class WebSocketTransport implements ClientTransport {
     if (typeof data === "string" || data instanceof Uint8Array) raw = data;
     else if (data instanceof ArrayBuffer) raw = new Uint8Array(data);
     else return;
-    const packet = decodeFrame(raw);
+    const packet = parsePacket(raw);
     if (packet) this.handler.onPacket(packet);
     else this.handler.onError(new TransportError("parse error"));
   }
@@ -80,7 +80,7 @@ export class WebSocketTransport implements ClientTransport {
     const ws = this.#ws;
     if (ws === undefined || this.#state !== "open") return;
     this.#sending = true;
-    for (const p of packets) ws.send(encodeFrame(p));
+    for (const p of packets) ws.send(encodePacket(p));
     // Report the drain asynchronously, like the network would, so callers never re-enter.
     queueMicrotask(() => {
       this.#sending = false;

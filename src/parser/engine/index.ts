@@ -4,17 +4,19 @@
  * - A packet on a WebSocket is one frame: text = type digit + data, binary = raw message bytes.
  * - A long-polling payload joins packets with `\x1e`; a binary message becomes `b` + base64.
  *
- * Decoders return a {@link Result} and never throw on untrusted input.
+ * One codec for server and client. The `parse*` decoders return `undefined` for a malformed
+ * packet (the client's form, lean in the browser bundle); `decode*` wrap them in a
+ * {@link Result} whose coded error names the cause (the server's form). None throws on
+ * untrusted input.
  */
 import {
   type EnginePacket,
-  type EnginePacketType,
-  PacketTypeByCode,
   PacketTypeCode,
+  PacketTypes,
   type RawData,
   RECORD_SEPARATOR,
 } from "../../protocol/engine.js";
-import { decodeBase64Fast, encodeBase64 } from "../../shared/base64.js";
+import { decodeBase64, encodeBase64 } from "../../shared/base64.js";
 import { fail, ok, type Result, TetherError } from "../../shared/errors.js";
 
 /** Error codes raised by the engine codec. */
@@ -63,67 +65,81 @@ export function utf8Length(s: string): number {
 }
 
 /**
- * Encodes one packet as a WebSocket frame payload: a string (text frame) or bytes (binary frame).
- * Binary data is only valid on `message` packets.
+ * Encodes one packet as a WebSocket frame payload: a string (text frame) or bytes (binary frame,
+ * only valid on `message` packets); with `text`, as a long-polling record (binary as `b` +
+ * base64).
  */
-export function encodePacket(packet: EnginePacket): RawData {
-  const { type, data } = packet;
-  if (data !== undefined && typeof data !== "string") return data;
-  return data === undefined ? PacketTypeCode[type] : PacketTypeCode[type] + data;
+export function encodePacket({ type, data }: EnginePacket, text?: boolean): RawData {
+  if (typeof data === "object") return text ? `b${encodeBase64(data)}` : data;
+  return PacketTypeCode[type] + (data ?? "");
 }
 
 /** Encodes one packet as a long-polling record (binary as `b` + base64). */
 export function encodePacketText(packet: EnginePacket): string {
-  const { type, data } = packet;
-  if (data !== undefined && typeof data !== "string") return `b${encodeBase64(data)}`;
-  return data === undefined ? PacketTypeCode[type] : PacketTypeCode[type] + data;
-}
-
-function parseError(code: string, message: string): { ok: false; error: TetherError } {
-  return fail(new TetherError(code, message));
-}
-
-/**
- * Decodes one packet from a WebSocket frame or a polling record.
- * Bytes are always a `message`; text starting with `b` is a base64 binary message.
- */
-export function decodePacket(raw: RawData): Result<EnginePacket> {
-  if (typeof raw !== "string") return ok({ type: "message", data: raw });
-  if (raw.length === 0) return parseError(EngineParseErrors.EMPTY, "empty packet");
-  const head = raw[0] as string;
-  if (head === "b") {
-    const bytes = decodeBase64Fast(raw.slice(1));
-    if (bytes === undefined) return parseError(EngineParseErrors.BAD_BASE64, "invalid base64 data");
-    return ok({ type: "message", data: bytes });
-  }
-  const type: EnginePacketType | undefined = PacketTypeByCode.get(head);
-  if (type === undefined) {
-    return parseError(
-      EngineParseErrors.UNKNOWN_TYPE,
-      `unknown packet type ${JSON.stringify(head)}`,
-    );
-  }
-  return ok(raw.length > 1 ? { type, data: raw.slice(1) } : { type });
+  return encodePacket(packet, true) as string;
 }
 
 /** Encodes packets as one long-polling payload. */
 export function encodePayload(packets: readonly EnginePacket[]): string {
   let out = "";
   for (let i = 0; i < packets.length; i++) {
-    if (i > 0) out += RECORD_SEPARATOR;
-    out += encodePacketText(packets[i] as EnginePacket);
+    out += (i ? RECORD_SEPARATOR : "") + encodePacket(packets[i] as EnginePacket, true);
   }
   return out;
 }
 
+/**
+ * Decodes one packet from a WebSocket frame or a polling record; undefined when malformed.
+ * Bytes are always a `message`; text starting with `b` is a base64 binary message. The client
+ * uses this form (a malformed packet is a `parse error`, whatever the cause);
+ * {@link decodePacket} names the cause.
+ */
+export function parsePacket(raw: RawData): EnginePacket | undefined {
+  if (typeof raw !== "string") return { type: "message", data: raw };
+  if (raw[0] === "b") {
+    const data = decodeBase64(raw.slice(1));
+    return data && { type: "message", data };
+  }
+  // NaN (empty text) or a character outside "0"–"6" indexes nothing.
+  const type = PacketTypes[raw.charCodeAt(0) - 48];
+  return type && (raw.length > 1 ? { type, data: raw.slice(1) } : { type });
+}
+
+/** Decodes a long-polling payload; undefined when any record is malformed. */
+export function parsePayload(payload: string): EnginePacket[] | undefined {
+  const packets: EnginePacket[] = [];
+  for (const record of payload.split(RECORD_SEPARATOR)) {
+    const p = parsePacket(record);
+    if (!p) return undefined;
+    packets.push(p);
+  }
+  return packets;
+}
+
+/** Why {@link parsePacket} refused a text record (a byte frame is always accepted). */
+function packetError(raw: string): TetherError {
+  if (raw.length === 0) return new TetherError(EngineParseErrors.EMPTY, "empty packet");
+  if (raw[0] === "b") return new TetherError(EngineParseErrors.BAD_BASE64, "invalid base64 data");
+  return new TetherError(
+    EngineParseErrors.UNKNOWN_TYPE,
+    `unknown packet type ${JSON.stringify(raw[0])}`,
+  );
+}
+
+/**
+ * Decodes one packet from a WebSocket frame or a polling record, as {@link parsePacket}, with the
+ * coded error the server reports.
+ */
+export function decodePacket(raw: RawData): Result<EnginePacket> {
+  const packet = parsePacket(raw);
+  return packet ? ok(packet) : fail(packetError(raw as string));
+}
+
 /** Decodes a long-polling payload; the first bad record fails the whole payload. */
 export function decodePayload(payload: string): Result<EnginePacket[]> {
-  const records = payload.split(RECORD_SEPARATOR);
-  const packets: EnginePacket[] = [];
-  for (const record of records) {
-    const r = decodePacket(record);
-    if (!r.ok) return r;
-    packets.push(r.value);
-  }
-  return ok(packets);
+  const packets = parsePayload(payload);
+  if (packets) return ok(packets);
+  // Hostile or broken input only: find the record that failed, to name the cause.
+  const bad = payload.split(RECORD_SEPARATOR).find((record) => !parsePacket(record)) ?? "";
+  return fail(packetError(bad));
 }

@@ -23,7 +23,7 @@ import {
   PacketTypeCode,
   type RawData,
 } from "../../protocol/engine.js";
-import { decodeBase64Fast, encodeBase64 } from "../../shared/base64.js";
+import { decodeBase64, encodeBase64 } from "../../shared/base64.js";
 import { fail, ok, type Result, TetherError } from "../../shared/errors.js";
 import { EngineParseErrors } from "./index.js";
 
@@ -97,7 +97,7 @@ export function decodePacketV3(raw: RawData): Result<EnginePacket> {
   if (raw.length === 0) return parseError(EngineParseErrors.EMPTY, "empty packet");
   const head = raw[0] as string;
   if (head === "b") {
-    const bytes = decodeBase64Fast(raw.slice(2));
+    const bytes = decodeBase64(raw.slice(2));
     if (bytes === undefined) return parseError(EngineParseErrors.BAD_BASE64, "invalid base64 data");
     return binaryPacket(typeOf(raw.charAt(1)), bytes);
   }

@@ -2,244 +2,196 @@
  * The default Socket.IO parser (protocol 5): one text message per packet,
  * `<type>[<attachments>-][<nsp>,][<ack id>][<JSON>]`, binary values replaced by placeholders
  * and sent as the following binary messages. Browser-safe.
+ *
+ * One implementation for server and client. What only the server needs — limits beyond the
+ * attachment count, and a message naming each failure — comes in as {@link DecodeChecks} built
+ * by `limitChecks` (./validate.js), so the browser bundle, which creates its decoder without
+ * them (`clientParser`), does not carry that code or those strings.
  */
-import {
-  type Packet,
-  PacketType,
-  type PacketTypeValue,
-  SocketErrorCodes,
-} from "../../protocol/socket.js";
+import type { Packet, PacketTypeValue, SocketErrorCode } from "../../protocol/socket.js";
 import { TetherError } from "../../shared/errors.js";
-import { deconstruct, hasBinary, reconstruct } from "./binary.js";
-import type {
-  DecodeResult,
-  Decoder,
-  DecoderOptions,
-  EncodedChunk,
-  Encoder,
-  Parser,
-} from "./types.js";
-import {
-  type DecodeLimits,
-  envelopeDepth,
-  isEventNameTooLong,
-  isPayloadValid,
-  isTextPayloadTooDeep,
-  resolveLimits,
-} from "./validate.js";
+import { type Attachment, BAD_PLACEHOLDER, reconstruct } from "./binary.js";
+import { stringifyWithPlaceholders } from "./placeholders.node.js";
+import type { DecodeResult, Decoder, EncodedChunk, Encoder, Parser } from "./types.js";
+import { isAckId, isPayloadValid, limitChecks } from "./validate.js";
 
-function failure(code: string, message: string): DecodeResult {
-  return { ok: false, error: new TetherError(code, message) };
-}
+// Packet types are written as numbers here (EVENT 2, ACK 3, BINARY_EVENT 5, BINARY_ACK 6), not
+// PacketType.*: this module runs in the browser bundle, where each property read costs bytes.
 
 /** Encodes packets to the protocol 5 text form plus binary attachments. */
 export class DefaultEncoder implements Encoder {
   encode(packet: Packet): EncodedChunk[] {
-    let type = packet.type;
-    if ((type === PacketType.EVENT || type === PacketType.ACK) && hasBinary(packet.data)) {
-      type = type === PacketType.EVENT ? PacketType.BINARY_EVENT : PacketType.BINARY_ACK;
-    }
-    if (type !== PacketType.BINARY_EVENT && type !== PacketType.BINARY_ACK) {
-      return [encodeHeader(type, packet, undefined, packet.data)];
-    }
-    const { data, attachments } = deconstruct(packet.data);
-    const out: EncodedChunk[] = [encodeHeader(type, packet, attachments.length, data)];
-    for (const a of attachments) {
-      // Blobs only exist in browsers, where the client transport reads them; views pass as is.
-      out.push(a as Uint8Array);
-    }
-    return out;
+    const { type, nsp, id, data } = packet;
+    const attachments: Attachment[] = [];
+    // Only EVENT and ACK carry attachments (they then travel as BINARY_EVENT / BINARY_ACK).
+    const json =
+      type === 2 || type === 3 || type >= 5
+        ? stringifyWithPlaceholders(data, attachments)
+        : JSON.stringify(data);
+    const n = attachments.length;
+    const text =
+      (n || type >= 5 ? `${type === 2 || type === 5 ? 5 : 6}${n}-` : type) +
+      (nsp && nsp !== "/" ? `${nsp},` : "") +
+      (id ?? "") +
+      (json ?? "");
+    // Blobs only exist in browsers, where the client transport reads them.
+    return [text, ...(attachments as Uint8Array[])];
   }
 }
 
-function encodeHeader(
-  type: PacketTypeValue,
-  packet: Packet,
-  attachments: number | undefined,
-  data: unknown,
-): string {
-  let s = String(type);
-  if (attachments !== undefined) s += `${attachments}-`;
-  if (packet.nsp && packet.nsp !== "/") s += `${packet.nsp},`;
-  if (packet.id !== undefined) s += String(packet.id);
-  if (data !== undefined) s += JSON.stringify(data);
-  return s;
-}
-
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
-/** Digits of Number.MAX_SAFE_INTEGER; longer runs cannot be a valid id or count. */
-const MAX_DIGITS = 16;
-
-function readDigits(s: string, from: number): number {
-  let i = from;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c < DIGIT_0 || c > DIGIT_9) break;
-    i++;
-  }
+/** Index after the run of ASCII digits that starts at `i`. */
+function digitsEnd(s: string, i: number): number {
+  // `c ^ 48` is below 10 only for the digits 48–57 (NaN past the end gives 48).
+  while ((s.charCodeAt(i) ^ 48) < 10) i++;
   return i;
 }
 
-interface Header {
-  readonly packet: Packet;
+/** The codes a default decoder fails with, without their `SIO_ERR_` prefix. */
+type DecodeFailure = SocketErrorCode extends infer C
+  ? C extends `SIO_ERR_${infer R}`
+    ? R
+    : never
+  : never;
+
+/**
+ * What a decoder enforces beyond the wire format. The client's decoder takes none (at most 10
+ * attachments, every failure says "invalid packet"); the server's come from `limitChecks`.
+ */
+export interface DecodeChecks {
+  /** Maximum binary attachments per packet. @default 10 */
+  readonly maxAttachments?: number;
+  /**
+   * Further checks of a packet whose header and payload are valid (event name length, depth):
+   * its failure, if any. `text` is the whole message, the JSON starting at `from`.
+   */
+  readonly inspect?: (
+    type: PacketTypeValue,
+    data: unknown,
+    text: string,
+    from: number,
+  ) => TetherError | undefined;
+  /** The message of a failure with this code. @default "invalid packet" */
+  readonly describe?: (code: SocketErrorCode) => string;
 }
 
-/** Parses one text message (PROTOCOL.md §3.2); never throws. */
-export function decodeText(
-  str: string,
-  limits: DecodeLimits = resolveLimits(undefined),
-): { ok: true; value: Header } | { ok: false; error: TetherError } {
-  const bad = (code: string, message: string) =>
-    ({ ok: false, error: new TetherError(code, message) }) as const;
-  const typeCode = str.charCodeAt(0) - DIGIT_0;
-  if (!(typeCode >= 0 && typeCode <= 6))
-    return bad(SocketErrorCodes.UNKNOWN_PACKET_TYPE, "unknown packet type");
-  const type = typeCode as PacketTypeValue;
-  let i = 1;
-  let attachments: number | undefined;
-  if (type === PacketType.BINARY_EVENT || type === PacketType.BINARY_ACK) {
-    const end = readDigits(str, 1);
-    if (end === 1 || end - 1 > MAX_DIGITS || str.charCodeAt(end) !== 45 /* - */) {
-      // socket.io-parser's message: applications and socket.io's tests match on it.
-      return bad(SocketErrorCodes.INVALID_ATTACHMENTS, "Illegal attachments");
-    }
-    attachments = Number(str.slice(1, end));
-    if (attachments > limits.maxAttachments) {
-      return bad(
-        SocketErrorCodes.TOO_MANY_ATTACHMENTS,
-        `more than ${limits.maxAttachments} binary attachments`,
-      );
-    }
-    i = end + 1;
-  }
-  let nsp = "/";
-  if (str.charCodeAt(i) === 47 /* / */) {
-    const comma = str.indexOf(",", i);
-    const end = comma === -1 ? str.length : comma;
-    nsp = str.slice(i, end);
-    i = comma === -1 ? end : end + 1;
-  }
-  let id: number | undefined;
-  const idEnd = readDigits(str, i);
-  if (idEnd > i) {
-    if (idEnd - i > MAX_DIGITS) return bad(SocketErrorCodes.INVALID_ACK_ID, "invalid ack id");
-    id = Number(str.slice(i, idEnd));
-    if (!Number.isSafeInteger(id)) return bad(SocketErrorCodes.INVALID_ACK_ID, "invalid ack id");
-    i = idEnd;
-  }
-  if ((type === PacketType.ACK || type === PacketType.BINARY_ACK) && id === undefined) {
-    return bad(SocketErrorCodes.INVALID_ACK_ID, "acknowledgement without id");
-  }
-  let data: unknown;
-  const from = i;
-  if (i < str.length) {
-    try {
-      data = JSON.parse(str.slice(i));
-    } catch {
-      return bad(SocketErrorCodes.INVALID_JSON, "invalid payload JSON");
-    }
-  }
-  if (!isPayloadValid(type, data)) return bad(SocketErrorCodes.INVALID_PAYLOAD, "invalid payload");
-  if (isEventNameTooLong(type, data, limits.maxEventNameLength)) {
-    return bad(
-      SocketErrorCodes.EVENT_NAME_TOO_LONG,
-      `event name longer than ${limits.maxEventNameLength} characters`,
-    );
-  }
-  const maxDepth = limits.maxDepth + envelopeDepth(type);
-  if (maxDepth !== Number.POSITIVE_INFINITY && isTextPayloadTooDeep(str, from, data, maxDepth)) {
-    return bad(
-      SocketErrorCodes.PAYLOAD_TOO_DEEP,
-      `arguments nested deeper than ${limits.maxDepth} levels`,
-    );
-  }
-  const packet: Packet = { type, nsp, data, id, attachments };
-  return { ok: true, value: { packet } };
-}
-
-/** Reassembles packets from text messages and their binary attachments. */
+/** Reassembles packets from text messages and their binary attachments; never throws. */
 export class DefaultDecoder implements Decoder {
   #state: "idle" | "binary" | "destroyed" = "idle";
   #pending: Packet | undefined;
-  #buffers: unknown[] | undefined;
-  readonly #limits: DecodeLimits;
+  #buffers: Uint8Array[] = [];
+  readonly #checks: DecodeChecks;
 
-  constructor(opts?: DecoderOptions) {
-    this.#limits = resolveLimits(opts);
+  constructor(checks: DecodeChecks = {}) {
+    this.#checks = checks;
   }
 
   add(chunk: string | Uint8Array): DecodeResult {
     try {
       return this.#add(chunk);
     } catch (err) {
-      // Deeply nested input can exhaust the stack; that is bad input, not a crash.
-      this.#transition("idle");
-      return failure(SocketErrorCodes.INVALID_PAYLOAD, `invalid packet: ${String(err)}`);
+      // A bad placeholder (from `reconstruct`), or input nested deep enough to exhaust the
+      // stack: bad input, not a crash.
+      this.#reset("idle");
+      return this.#fail(err === BAD_PLACEHOLDER ? "INVALID_PLACEHOLDER" : "INVALID_PAYLOAD");
     }
+  }
+
+  /** A failure; the code is spelled without its `SIO_ERR_` prefix (fewer bytes to ship). */
+  #fail(reason: DecodeFailure): DecodeResult {
+    const code: SocketErrorCode = `SIO_ERR_${reason}`;
+    return {
+      ok: false,
+      error: new TetherError(code, this.#checks.describe?.(code) ?? "invalid packet"),
+    };
   }
 
   #add(chunk: string | Uint8Array): DecodeResult {
-    if (this.#state === "destroyed")
-      return failure(SocketErrorCodes.DECODER_DESTROYED, "decoder destroyed");
-    if (typeof chunk === "string") {
-      if (this.#state === "binary") {
-        this.#transition("idle");
-        return failure(
-          SocketErrorCodes.UNEXPECTED_TEXT,
-          "got plaintext data when reconstructing a packet",
-        );
-      }
-      const r = decodeText(chunk, this.#limits);
-      if (!r.ok) return r;
-      const { packet } = r.value;
-      if (packet.attachments === undefined) return { ok: true, packet };
-      if (packet.attachments === 0) return this.#complete(packet, []);
-      this.#pending = packet;
-      this.#transition("binary");
-      return { ok: true, packet: undefined };
-    }
+    const state = this.#state;
     const pending = this.#pending;
-    if (this.#state !== "binary" || pending === undefined) {
-      return failure(
-        SocketErrorCodes.UNEXPECTED_BINARY,
-        "got binary data when not reconstructing a packet",
-      );
+    if (state === "destroyed") return this.#fail("DECODER_DESTROYED");
+    if (typeof chunk !== "string") {
+      if (!pending) return this.#fail("UNEXPECTED_BINARY");
+      this.#buffers.push(chunk);
+      return this.#buffers.length < (pending.attachments as number)
+        ? { ok: true, packet: undefined }
+        : this.#complete(pending);
     }
-    this.#buffers ??= [];
-    const buffers = this.#buffers;
-    buffers.push(chunk);
-    if (buffers.length < (pending.attachments ?? 0)) return { ok: true, packet: undefined };
-    this.#transition("idle");
-    return this.#complete(pending, buffers);
-  }
-
-  #complete(packet: Packet, buffers: unknown[]): DecodeResult {
+    if (pending) {
+      this.#reset("idle");
+      return this.#fail("UNEXPECTED_TEXT");
+    }
+    // `<type>[<attachments>-][<nsp>,][<ack id>][<JSON>]` (PROTOCOL.md §3.2), in that order.
+    const type = (chunk.charCodeAt(0) - 48) as PacketTypeValue;
+    if (!(type >= 0 && type <= 6)) return this.#fail("UNKNOWN_PACKET_TYPE");
+    const binary = type >= 5;
+    let i = 1;
+    let count: number | undefined;
+    if (binary) {
+      i = digitsEnd(chunk, 1);
+      // At most 16 digits: a longer run cannot be a count.
+      if (i === 1 || i > 17 || chunk[i++] !== "-") return this.#fail("INVALID_ATTACHMENTS");
+      count = Number(chunk.slice(1, i - 1));
+      if (count > (this.#checks.maxAttachments ?? 10)) return this.#fail("TOO_MANY_ATTACHMENTS");
+    }
+    let nsp = "/";
+    if (chunk[i] === "/") {
+      const comma = chunk.indexOf(",", i);
+      const end = comma < 0 ? chunk.length : comma;
+      nsp = chunk.slice(i, end);
+      i = end + 1;
+    }
+    const from = digitsEnd(chunk, i);
+    // More than 16 digits cannot be a safe integer, however many leading zeros.
+    const id = from > i ? (from - i > 16 ? -1 : Number(chunk.slice(i, from))) : undefined;
+    if (id === undefined ? type === 3 || type === 6 : !isAckId(id))
+      return this.#fail("INVALID_ACK_ID");
     let data: unknown;
-    try {
-      data = reconstruct(packet.data, buffers);
-    } catch (err) {
-      if (err instanceof TetherError) return { ok: false, error: err };
-      throw err;
+    if (from < chunk.length) {
+      try {
+        data = JSON.parse(chunk.slice(from));
+      } catch {
+        return this.#fail("INVALID_JSON");
+      }
     }
-    return { ok: true, packet: { ...packet, data } };
+    if (!isPayloadValid(type, data)) return this.#fail("INVALID_PAYLOAD");
+    const refused = this.#checks.inspect?.(type, data, chunk, from);
+    if (refused) return { ok: false, error: refused };
+    const packet: Packet = { type, nsp, data, id, attachments: count };
+    if (!binary) return { ok: true, packet };
+    if (!count) return this.#complete(packet);
+    this.#pending = packet;
+    this.#state = "binary";
+    return { ok: true, packet: undefined };
   }
 
-  #transition(to: "idle" | "binary" | "destroyed"): void {
-    if (to !== "binary") {
-      this.#pending = undefined;
-      this.#buffers = undefined;
-    }
+  #complete(packet: Packet): DecodeResult {
+    const buffers = this.#buffers;
+    this.#reset("idle");
+    return { ok: true, packet: { ...packet, data: reconstruct(packet.data, buffers) } };
+  }
+
+  #reset(to: "idle" | "destroyed"): void {
+    this.#pending = undefined;
+    this.#buffers = [];
     this.#state = to;
   }
 
   destroy(): void {
-    this.#transition("destroyed");
+    this.#reset("destroyed");
   }
 }
 
-/** The default parser: protocol 5 text packets with binary placeholders. */
+/** The default parser, as the server uses it: the decoder enforces the given limits. */
 export const defaultParser: Parser = {
   createEncoder: () => new DefaultEncoder(),
-  createDecoder: (opts) => new DefaultDecoder(opts),
+  createDecoder: (opts) => new DefaultDecoder(limitChecks(opts)),
+};
+
+/**
+ * The default parser as the client uses it (`Manager`'s default): the same encoder and decoder,
+ * wire-identical, without the server's limit checks (so the browser bundle leaves them out).
+ */
+export const clientParser: Parser = {
+  createEncoder: () => new DefaultEncoder(),
+  createDecoder: () => new DefaultDecoder(),
 };

@@ -3,8 +3,14 @@
  * placeholders; `msgpackParser` (in ./msgpack.js) is wire-compatible with
  * `socket.io-msgpack-parser`. Browser-safe.
  */
-export { deconstruct, hasBinary, isBinary, reconstruct } from "./binary.js";
-export { DefaultDecoder, DefaultEncoder, decodeText, defaultParser } from "./default.js";
+export { hasBinary, isBinary, reconstruct } from "./binary.js";
+export {
+  clientParser,
+  type DecodeChecks,
+  DefaultDecoder,
+  DefaultEncoder,
+  defaultParser,
+} from "./default.js";
 export type {
   DecodeResult,
   Decoder,
@@ -13,4 +19,4 @@ export type {
   Encoder,
   Parser,
 } from "./types.js";
-export { isAckId, isNamespace, isPayloadValid, isPlainObject } from "./validate.js";
+export { isAckId, isNamespace, isPayloadValid, isPlainObject, limitChecks } from "./validate.js";

@@ -4,7 +4,11 @@ import {
   PacketType,
   type PacketTypeValue,
   RESERVED_EVENTS,
+  type SocketErrorCode,
+  SocketErrorCodes,
 } from "../../protocol/socket.js";
+import { TetherError } from "../../shared/errors.js";
+import type { DecodeChecks } from "./default.js";
 import type { DecoderOptions } from "./types.js";
 
 /** True for a plain object (`{...}`), not an array, null or class instance. */
@@ -30,21 +34,24 @@ export function isNamespace(name: unknown): name is string {
  * a non-reserved string or a number, ACK → array.
  */
 export function isPayloadValid(type: PacketTypeValue, data: unknown): boolean {
+  // Numbers rather than PacketType.*: this runs in the browser bundle, where a property read
+  // per case costs bytes.
   switch (type) {
-    case PacketType.CONNECT:
+    case 0: // CONNECT
       return data === undefined || isPlainObject(data);
-    case PacketType.DISCONNECT:
+    case 1: // DISCONNECT
       return data === undefined;
-    case PacketType.CONNECT_ERROR:
+    case 4: // CONNECT_ERROR
       return typeof data === "string" || isPlainObject(data);
-    case PacketType.EVENT:
-    case PacketType.BINARY_EVENT: {
+    case 2: // EVENT
+    case 5: {
+      // BINARY_EVENT
       if (!Array.isArray(data) || data.length === 0) return false;
       const name: unknown = data[0];
       return typeof name === "number" || (typeof name === "string" && !RESERVED_EVENTS.has(name));
     }
-    case PacketType.ACK:
-    case PacketType.BINARY_ACK:
+    case 3: // ACK
+    case 6: // BINARY_ACK
       return Array.isArray(data);
   }
 }
@@ -58,20 +65,60 @@ export interface DecodeLimits {
   readonly maxDepth: number;
 }
 
-/** Limits of a decoder created without options: only attachments are bounded. */
-const DEFAULT_LIMITS: DecodeLimits = {
-  maxAttachments: DEFAULT_MAX_ATTACHMENTS,
-  maxEventNameLength: Number.POSITIVE_INFINITY,
-  maxDepth: Number.POSITIVE_INFINITY,
+/**
+ * Applies the defaults of {@link DecoderOptions}: a decoder created without options bounds only
+ * the attachments.
+ */
+export function resolveLimits(opts: DecoderOptions | undefined): DecodeLimits {
+  return {
+    maxAttachments: opts?.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS,
+    maxEventNameLength: opts?.maxEventNameLength ?? Number.POSITIVE_INFINITY,
+    maxDepth: opts?.maxDepth ?? Number.POSITIVE_INFINITY,
+  };
+}
+
+/** The server's message for each failure of the default parser (a limit's names the limit). */
+const MESSAGES: { readonly [C in SocketErrorCode]?: string } = {
+  SIO_ERR_UNKNOWN_PACKET_TYPE: "unknown packet type",
+  // socket.io-parser's message: applications and socket.io's tests match on it.
+  SIO_ERR_INVALID_ATTACHMENTS: "Illegal attachments",
+  SIO_ERR_INVALID_ACK_ID: "invalid ack id",
+  SIO_ERR_INVALID_JSON: "invalid payload JSON",
+  SIO_ERR_INVALID_PAYLOAD: "invalid payload",
+  SIO_ERR_INVALID_PLACEHOLDER: "invalid binary placeholder, or an attachment not referenced",
+  SIO_ERR_UNEXPECTED_TEXT: "got plaintext data when reconstructing a packet",
+  SIO_ERR_UNEXPECTED_BINARY: "got binary data when not reconstructing a packet",
+  SIO_ERR_DECODER_DESTROYED: "decoder destroyed",
 };
 
-/** Applies the defaults of {@link DecoderOptions}. */
-export function resolveLimits(opts: DecoderOptions | undefined): DecodeLimits {
-  if (opts === undefined) return DEFAULT_LIMITS;
+/**
+ * The default parser's checks for the given limits, as the server creates its decoders: event
+ * name length and nesting depth on top of the attachment count, and a message for every failure.
+ */
+export function limitChecks(opts: DecoderOptions | undefined): DecodeChecks {
+  const { maxAttachments, maxEventNameLength, maxDepth } = resolveLimits(opts);
   return {
-    maxAttachments: opts.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS,
-    maxEventNameLength: opts.maxEventNameLength ?? Number.POSITIVE_INFINITY,
-    maxDepth: opts.maxDepth ?? Number.POSITIVE_INFINITY,
+    maxAttachments,
+    inspect: (type, data, text, from) => {
+      if (isEventNameTooLong(type, data, maxEventNameLength)) {
+        return new TetherError(
+          SocketErrorCodes.EVENT_NAME_TOO_LONG,
+          `event name longer than ${maxEventNameLength} characters`,
+        );
+      }
+      const depth = maxDepth + envelopeDepth(type);
+      if (depth !== Number.POSITIVE_INFINITY && isTextPayloadTooDeep(text, from, data, depth)) {
+        return new TetherError(
+          SocketErrorCodes.PAYLOAD_TOO_DEEP,
+          `arguments nested deeper than ${maxDepth} levels`,
+        );
+      }
+      return undefined;
+    },
+    describe: (code) =>
+      code === SocketErrorCodes.TOO_MANY_ATTACHMENTS
+        ? `more than ${maxAttachments} binary attachments`
+        : (MESSAGES[code] ?? "invalid packet"),
   };
 }
 
