@@ -65,9 +65,6 @@ export function decodeBase64Portable(s: string): Uint8Array | undefined {
   return decodeBase64(s, fromAtob);
 }
 
-/** @deprecated The same function as {@link decodeBase64}, which is now the fast one. */
-export const decodeBase64Fast = decodeBase64;
-
 /** Encodes bytes as padded base64. */
 export function encodeBase64(bytes: Uint8Array): string {
   if (NodeBuffer)
