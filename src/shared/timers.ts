@@ -7,25 +7,22 @@
 type SetTimeout = (fn: () => void, ms: number) => unknown;
 type ClearTimeout = (timer: unknown) => void;
 
-const nativeSet = globalThis.setTimeout as unknown as SetTimeout;
-const nativeClear = globalThis.clearTimeout as unknown as ClearTimeout;
-
 /** A pair of timer functions. */
 export interface Timers {
   set: SetTimeout;
   clear: ClearTimeout;
 }
 
-/** The timers captured at module load. */
+/** The timers captured at module load (bound: browsers refuse another `this`). */
 export const nativeTimers: Timers = {
-  set: (fn, ms) => nativeSet.call(globalThis, fn, ms),
-  clear: (t) => nativeClear.call(globalThis, t),
+  set: setTimeout.bind(globalThis) as unknown as SetTimeout,
+  clear: clearTimeout.bind(globalThis) as unknown as ClearTimeout,
 };
 
-/** The global timers, looked up at each call. */
+/** The global timers, looked up at each call (a free identifier reads the global object). */
 export const globalTimers: Timers = {
-  set: (fn, ms) => (globalThis.setTimeout as unknown as SetTimeout)(fn, ms),
-  clear: (t) => (globalThis.clearTimeout as unknown as ClearTimeout)(t),
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
 };
 
 /** The timers a client with these options uses. */
