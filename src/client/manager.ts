@@ -20,9 +20,10 @@ import {
 import type { Decoder, Encoder, Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
 import { Emitter, type EventsMap } from "../shared/emitter.js";
+import { timersFor } from "../shared/timers.js";
 import { Backoff } from "./backoff.js";
 import { clientParser } from "./codec.js";
-import { Socket, type SocketOptions } from "./socket.js";
+import { type OutgoingPacket, Socket, type SocketOptions } from "./socket.js";
 import type { DisconnectDescription } from "./types.js";
 
 /** Options of a {@link Manager} (and everything the Engine.IO client accepts). */
@@ -78,14 +79,29 @@ export type ManagerState = "closed" | "opening" | "open";
 /** Defaults shared by every Manager; the msgpack bundle swaps the parser. */
 export const managerDefaults: { parser: Parser } = { parser: clientParser };
 
-/** Subscribes and returns the unsubscribe function. */
+/**
+ * Subscribes and returns the unsubscribe function. A throw from the listener (from application
+ * code it calls: an event handler, an ack callback) is rethrown in a microtask, so it reaches the
+ * application as an uncaught exception while the emitter (the connection's receive path) goes
+ * on delivering, as with upstream's deferred delivery of decoded packets. A try/catch costs
+ * nothing on the hot path when nothing throws, unlike deferring each packet.
+ */
 export function listen<M extends EventsMap, K extends keyof M & string>(
   target: Emitter<M, M>,
   event: K,
   fn: M[K],
 ): () => void {
-  target.on(event, fn);
-  return () => target.off(event, fn);
+  const guarded = ((...args: unknown[]) => {
+    try {
+      (fn as (...a: unknown[]) => void)(...args);
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }) as M[K];
+  target.on(event, guarded);
+  return () => target.off(event, guarded);
 }
 
 /**
@@ -220,11 +236,15 @@ export class Manager extends Emitter<ManagerEvents> {
     return this;
   }
 
-  /** A timer cleared with the subscriptions; unref'd in Node with `autoUnref`. */
+  /**
+   * A timer cleared with the subscriptions; unref'd in Node with `autoUnref`, and on the timers
+   * captured at load with `useNativeTimers`.
+   */
   #timer(fn: () => void, ms: number): void {
-    const timer = setTimeout(fn, ms);
+    const { set, clear } = timersFor(this.opts);
+    const timer = set(fn, ms);
     if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-    this.#subs.push(() => clearTimeout(timer));
+    this.#subs.push(() => clear(timer));
   }
 
   /** Alias of {@link Manager.open}. */
@@ -251,11 +271,11 @@ export class Manager extends Emitter<ManagerEvents> {
     this._close();
   }
 
-  /** @internal Encodes and writes one packet. */
-  _packet(packet: Packet): void {
+  /** @internal Encodes and writes one packet (with its write options, e.g. `compress`). */
+  _packet(packet: OutgoingPacket): void {
     const engine = this.engine;
     if (!engine) return;
-    for (const chunk of this.#encoder.encode(packet)) engine.write(chunk);
+    for (const chunk of this.#encoder.encode(packet)) engine.write(chunk, packet.options);
   }
 
   /** @internal Closes the connection for good (no reconnection). */
@@ -274,7 +294,6 @@ export class Manager extends Emitter<ManagerEvents> {
     this.#cleanup();
     this.#state = "open";
     this.#decoder = this.#parser.createDecoder();
-    this.emitReserved("open");
     this.#subs.push(
       listen(engine, "ping", () => this.emitReserved("ping")),
       listen(engine, "data", (data: string | Uint8Array) => this.#onData(data)),
@@ -283,6 +302,8 @@ export class Manager extends Emitter<ManagerEvents> {
         this.#onClose(reason, desc),
       ),
     );
+    // After subscribing: a throwing `open` listener must not leave the connection unheard.
+    this.emitReserved("open");
   }
 
   #onData(data: string | Uint8Array): void {

@@ -8,10 +8,11 @@
  *      └──── manager close (reconnects) / DISCONNECT from server / disconnect() ◀──┘
  * ```
  */
-import { isNode } from "../engine/client/index.js";
+import { isNode, type PacketOptions } from "../engine/client/index.js";
 import { isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
 import { Emitter } from "../shared/emitter.js";
+import { timersFor } from "../shared/timers.js";
 import { listen, type Manager } from "./manager.js";
 import type {
   AckResult,
@@ -40,6 +41,9 @@ export interface SocketOptions {
   ackTimeout?: number;
 }
 
+/** A packet on its way out, with the engine write options (`compress`) of its emit. */
+export type OutgoingPacket = Packet & { options?: PacketOptions };
+
 type AnyListener = (...args: unknown[]) => void;
 type AckFn = (...args: unknown[]) => void;
 interface Flags {
@@ -47,6 +51,8 @@ interface Flags {
   volatile?: boolean;
   timeout?: number;
   fromQueue?: boolean;
+  /** The ack takes an error first even without a timeout (`emitWithAck`, the retry queue). */
+  withError?: boolean;
 }
 interface QueuedPacket {
   tryCount: number;
@@ -119,7 +125,7 @@ export class Socket<
   /** Events received before `connect` (emitted right after it). */
   receiveBuffer: unknown[][] = [];
   /** Packets emitted while disconnected (sent in order after `connect`). */
-  sendBuffer: Packet[] = [];
+  sendBuffer: OutgoingPacket[] = [];
   #state: SocketState = "disconnected";
   readonly #opts: SocketOptions;
   #subs: (() => void)[] | undefined;
@@ -226,7 +232,13 @@ export class Socket<
       data.pop();
       this.#registerAck(id, last as AckFn, flags);
     }
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data, id };
+    const packet: OutgoingPacket = {
+      type: PacketType.EVENT,
+      nsp: this.nsp,
+      data,
+      id,
+      options: { compress: flags.compress !== false },
+    };
     const engine = this.io.engine;
     if (flags.volatile && !(engine?.readyState === "open" && engine.transport?.writable))
       return this;
@@ -238,24 +250,21 @@ export class Socket<
   }
 
   /**
-   * Emits and resolves with the acknowledgement (rejects on timeout when one is set).
+   * Emits and resolves with the acknowledgement; rejects on timeout (when one is set) and when
+   * the socket disconnects before the acknowledgement (unless the packet is still buffered).
    * @example const reply = await socket.timeout(5000).emitWithAck("hello");
    */
   emitWithAck<K extends EventNames<E>>(
     ev: K,
     ...args: EmitWithAckArgs<E, K>
   ): Promise<AckResult<E, K>> {
-    const withErr =
-      this.#flags.timeout !== undefined ||
-      this.#opts.ackTimeout !== undefined ||
-      this.#opts.retries !== undefined;
     return new Promise((resolve, reject) => {
-      const ack = (a: unknown, b: unknown) => {
-        if (!withErr) resolve(a as AckResult<E, K>);
-        else if (a) reject(a);
-        else resolve(b as AckResult<E, K>);
-      };
-      (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
+      this.#flags.withError = true;
+      (this.emit as (ev: string, ...a: unknown[]) => this)(
+        ev,
+        ...args,
+        (err: unknown, res: AckResult<E, K>) => (err ? reject(err) : resolve(res)),
+      );
     });
   }
 
@@ -332,21 +341,22 @@ export class Socket<
 
   #registerAck(id: number, ack: AckFn, flags: Flags): void {
     const ms = flags.timeout ?? this.#opts.ackTimeout;
+    const { set, clear } = timersFor(this.io.opts);
     const timer =
       ms === undefined
         ? undefined
-        : setTimeout(() => {
+        : set(() => {
             this.#acks.delete(id);
             this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
             ack(new Error("operation has timed out"));
           }, ms);
     this.#acks.set(id, {
       fn: (...args) => {
-        clearTimeout(timer);
+        clear(timer);
         ack(...args);
       },
-      // With a timeout (or from the retry queue) the ack receives an error first.
-      withError: ms !== undefined || flags.fromQueue === true,
+      // With a timeout (or from emitWithAck, the retry queue) the ack receives an error first.
+      withError: ms !== undefined || !!(flags.fromQueue || flags.withError),
     });
   }
 
@@ -402,7 +412,7 @@ export class Socket<
           this.emitReserved(
             "connect_error",
             new Error(
-              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible",
+              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)",
             ),
           );
         }
@@ -452,10 +462,11 @@ export class Socket<
   }
 
   #dispatch(args: unknown[]): void {
-    for (const l of this.#any.slice()) l(...args);
-    this.emitReserved(...(args as [string, ...unknown[]]));
+    // The offset first: the event is delivered even if a listener throws.
     const last = args[args.length - 1];
     if (this.#pid && typeof last === "string") this.#lastOffset = last;
+    for (const l of this.#any.slice()) l(...args);
+    this.emitReserved(...(args as [string, ...unknown[]]));
   }
 
   #onAck(packet: Packet): void {
@@ -482,8 +493,10 @@ export class Socket<
       this.#notifyOutgoing(p);
       this.io._packet(p);
     }
-    this.emitReserved("connect");
+    // The queue before `connect`: an emit with retries made by a `connect` listener is then
+    // queued behind (and sent once), not sent by the listener and again by this drain.
     this.#drainQueue(true);
+    this.emitReserved("connect");
   }
 
   #destroy(): void {
