@@ -217,8 +217,8 @@ export class Manager extends Emitter<ManagerEvents> {
       this.#state = "closed";
       this.emitReserved("error", err);
       if (callback) callback(err);
-      else if (!this.#reconnecting && this.reconnection() && this.#backoff.attempts === 0)
-        this.#reconnect();
+      // Only on a first connection (#reconnect is a no-op while reconnecting).
+      else if (this.reconnection() && !this.#backoff.attempts) this.#reconnect();
     };
     this.#subs.push(
       listen(engine, "open", () => {

@@ -130,7 +130,7 @@ export class Socket<
   readonly #opts: SocketOptions;
   #subs: (() => void)[] | undefined;
   #ids = 0;
-  readonly #acks = new Map<number, { fn: AckFn; withError: boolean }>();
+  readonly #acks = new Map<number, { fn: AckFn; withError: boolean | undefined }>();
   #flags: Flags = {};
   #queue: QueuedPacket[] = [];
   #pid: string | undefined;
@@ -153,7 +153,7 @@ export class Socket<
   }
 
   get disconnected(): boolean {
-    return this.#state !== "connected";
+    return !this.connected;
   }
 
   /** Whether the socket listens to its Manager (it will reconnect). */
@@ -217,20 +217,19 @@ export class Socket<
    * @example socket.emit("hello", "world", (ack) => console.log(ack));
    */
   emit<K extends EventNames<E>>(ev: K, ...args: EventParams<E, K>): this {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const data: unknown[] = [ev, ...args];
+    // Flags are taken first, so that a rejected emit leaves none for the next one.
     const flags = this.#flags;
     this.#flags = {};
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
     if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
       this.#addToQueue(data, flags);
       return this;
     }
     let id: number | undefined;
-    const last = data[data.length - 1];
-    if (typeof last === "function") {
+    if (typeof data.at(-1) === "function") {
       id = this.#ids++;
-      data.pop();
-      this.#registerAck(id, last as AckFn, flags);
+      this.#registerAck(id, data.pop() as AckFn, flags);
     }
     const packet: OutgoingPacket = {
       type: PacketType.EVENT,
@@ -356,13 +355,12 @@ export class Socket<
         ack(...args);
       },
       // With a timeout (or from emitWithAck, the retry queue) the ack receives an error first.
-      withError: ms !== undefined || !!(flags.fromQueue || flags.withError),
+      withError: ms !== undefined || flags.fromQueue || flags.withError,
     });
   }
 
   #addToQueue(args: unknown[], flags: Flags): void {
-    const last = args[args.length - 1];
-    const ack = typeof last === "function" ? (args.pop() as AckFn) : undefined;
+    const ack = typeof args.at(-1) === "function" ? (args.pop() as AckFn) : undefined;
     const packet: QueuedPacket = {
       tryCount: 0,
       pending: false,
@@ -447,7 +445,8 @@ export class Socket<
   }
 
   #onEvent(packet: Packet): void {
-    const args = this.#args(packet.data).slice();
+    // The decoded array is this packet's own: the ack function is appended in place.
+    const args = this.#args(packet.data);
     const id = packet.id;
     if (id !== undefined) {
       let sent = false;
@@ -463,7 +462,7 @@ export class Socket<
 
   #dispatch(args: unknown[]): void {
     // The offset first: the event is delivered even if a listener throws.
-    const last = args[args.length - 1];
+    const last = args.at(-1);
     if (this.#pid && typeof last === "string") this.#lastOffset = last;
     for (const l of this.#any.slice()) l(...args);
     this.emitReserved(...(args as [string, ...unknown[]]));

@@ -121,6 +121,18 @@ for (const kind of kinds) {
       });
     });
 
+    test("an emit refused for its reserved name leaves no flag (timeout, error-first ack) to the next emit", async () => {
+      const c = connect();
+      await onceEvent(c, "connect");
+      await assert.rejects(c.timeout(5_000).emitWithAck("connect" as never), {
+        message: '"connect" is a reserved event name',
+      });
+      const args = await within(
+        new Promise<unknown[]>((r) => c.emit("echo", 1, (...a: unknown[]) => r(a))),
+      );
+      assert.deepEqual(args, [1]);
+    });
+
     test("an emit with retries made in a connect listener is sent once", async () => {
       const c = connect({ retries: 3 });
       const acked = new Promise<unknown[]>((r) =>
