@@ -16,6 +16,7 @@ export class Backoff {
   /** Delay before the next attempt, in ms; counts the attempt. */
   duration(base: number, max: number, jitter: number): number {
     const exp = Math.min(max, base * 2 ** this.attempts++);
-    return Math.max(0, Math.min(max, Math.floor(exp + exp * jitter * (this.#random() * 2 - 1))));
+    // `| 0` floors (as upstream's), the jitter (≤ 1) keeping the delay non-negative.
+    return Math.min(max, exp + exp * jitter * (this.#random() * 2 - 1)) | 0;
   }
 }

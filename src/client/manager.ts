@@ -20,8 +20,9 @@ import {
 import { clientParser, type Decoder, type Encoder, type Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
 import { Emitter, type EventsMap } from "../shared/emitter.js";
+import { timersFor } from "../shared/timers.js";
 import { Backoff } from "./backoff.js";
-import { Socket, type SocketOptions } from "./socket.js";
+import { type OutgoingPacket, Socket, type SocketOptions } from "./socket.js";
 import type { DisconnectDescription } from "./types.js";
 
 /** Options of a {@link Manager} (and everything the Engine.IO client accepts). */
@@ -77,14 +78,29 @@ export type ManagerState = "closed" | "opening" | "open";
 /** Defaults shared by every Manager; the msgpack bundle swaps the parser. */
 export const managerDefaults: { parser: Parser } = { parser: clientParser };
 
-/** Subscribes and returns the unsubscribe function. */
+/**
+ * Subscribes and returns the unsubscribe function. A throw from the listener (from application
+ * code it calls: an event handler, an ack callback) is rethrown in a microtask, so it reaches the
+ * application as an uncaught exception while the emitter (the connection's receive path) goes
+ * on delivering, as with upstream's deferred delivery of decoded packets. A try/catch costs
+ * nothing on the hot path when nothing throws, unlike deferring each packet.
+ */
 export function listen<M extends EventsMap, K extends keyof M & string>(
   target: Emitter<M, M>,
   event: K,
   fn: M[K],
 ): () => void {
-  target.on(event, fn);
-  return () => target.off(event, fn);
+  const guarded = ((...args: unknown[]) => {
+    try {
+      (fn as (...a: unknown[]) => void)(...args);
+    } catch (e) {
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }) as M[K];
+  target.on(event, guarded);
+  return () => target.off(event, guarded);
 }
 
 /**
@@ -208,8 +224,8 @@ export class Manager<
       this.#state = "closed";
       this.emitReserved("error", err);
       if (callback) callback(err);
-      else if (!this.#reconnecting && this.reconnection() && this.#backoff.attempts === 0)
-        this.#reconnect();
+      // Only on a first connection (#reconnect is a no-op while reconnecting).
+      else if (this.reconnection() && !this.#backoff.attempts) this.#reconnect();
     };
     this.#subs.push(
       listen(engine, "open", () => {
@@ -227,11 +243,15 @@ export class Manager<
     return this;
   }
 
-  /** A timer cleared with the subscriptions; unref'd in Node with `autoUnref`. */
+  /**
+   * A timer cleared with the subscriptions; unref'd in Node with `autoUnref`, and on the timers
+   * captured at load with `useNativeTimers`.
+   */
   #timer(fn: () => void, ms: number): void {
-    const timer = setTimeout(fn, ms);
+    const { set, clear } = timersFor(this.opts);
+    const timer = set(fn, ms);
     if (isNode && this.opts.autoUnref) (timer as { unref?: () => void }).unref?.();
-    this.#subs.push(() => clearTimeout(timer));
+    this.#subs.push(() => clear(timer));
   }
 
   /** Alias of {@link Manager.open}. */
@@ -258,11 +278,11 @@ export class Manager<
     this._close();
   }
 
-  /** @internal Encodes and writes one packet. */
-  _packet(packet: Packet): void {
+  /** @internal Encodes and writes one packet (with its write options, e.g. `compress`). */
+  _packet(packet: OutgoingPacket): void {
     const engine = this.engine;
     if (!engine) return;
-    for (const chunk of this.#encoder.encode(packet)) engine.write(chunk);
+    for (const chunk of this.#encoder.encode(packet)) engine.write(chunk, packet.options);
   }
 
   /** @internal Closes the connection for good (no reconnection). */
@@ -281,7 +301,6 @@ export class Manager<
     this.#cleanup();
     this.#state = "open";
     this.#decoder = this.#parser.createDecoder();
-    this.emitReserved("open");
     this.#subs.push(
       listen(engine, "ping", () => this.emitReserved("ping")),
       listen(engine, "data", (data: string | Uint8Array) => this.#onData(data)),
@@ -290,6 +309,8 @@ export class Manager<
         this.#onClose(reason, desc),
       ),
     );
+    // After subscribing: a throwing `open` listener must not leave the connection unheard.
+    this.emitReserved("open");
   }
 
   #onData(data: string | Uint8Array): void {

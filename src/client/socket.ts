@@ -8,10 +8,11 @@
  *      └──── manager close (reconnects) / DISCONNECT from server / disconnect() ◀──┘
  * ```
  */
-import { isNode } from "../engine/client/index.js";
+import { isNode, type PacketOptions } from "../engine/client/index.js";
 import { isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
 import { Emitter } from "../shared/emitter.js";
+import { timersFor } from "../shared/timers.js";
 import { listen, type Manager } from "./manager.js";
 import type {
   AckResult,
@@ -44,6 +45,9 @@ export interface SocketOptions {
   ackTimeout?: number;
 }
 
+/** A packet on its way out, with the engine write options (`compress`) of its emit. */
+export type OutgoingPacket = Packet & { options?: PacketOptions };
+
 type AnyListener = (...args: unknown[]) => void;
 type AckFn = (...args: unknown[]) => void;
 interface Flags {
@@ -51,6 +55,8 @@ interface Flags {
   volatile?: boolean;
   timeout?: number;
   fromQueue?: boolean;
+  /** The ack takes an error first even without a timeout (`emitWithAck`, the retry queue). */
+  withError?: boolean;
 }
 interface QueuedPacket {
   tryCount: number;
@@ -127,12 +133,12 @@ export class Socket<
   /** Events received before `connect` (emitted right after it). */
   receiveBuffer: unknown[][] = [];
   /** Packets emitted while disconnected (sent in order after `connect`). */
-  sendBuffer: Packet[] = [];
+  sendBuffer: OutgoingPacket[] = [];
   #state: SocketState = "disconnected";
   readonly #opts: SocketOptions;
   #subs: (() => void)[] | undefined;
   #ids = 0;
-  readonly #acks = new Map<number, { fn: AckFn; withError: boolean }>();
+  readonly #acks = new Map<number, { fn: AckFn; withError: boolean | undefined }>();
   #flags: Flags = {};
   #queue: QueuedPacket[] = [];
   #pid: string | undefined;
@@ -155,7 +161,7 @@ export class Socket<
   }
 
   get disconnected(): boolean {
-    return this.#state !== "connected";
+    return !this.connected;
   }
 
   /** Whether the socket listens to its Manager (it will reconnect). */
@@ -220,22 +226,27 @@ export class Socket<
    * @example socket.emit("hello", "world", (ack) => console.log(ack));
    */
   emit<K extends EventNames<E>>(ev: K, ...args: EventParams<E, K>): this {
-    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const data: unknown[] = [ev, ...args];
+    // Flags are taken first, so that a rejected emit leaves none for the next one.
     const flags = this.#flags;
     this.#flags = {};
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev, ...args];
     if (this.#opts.retries && !flags.fromQueue && !flags.volatile) {
       this.#addToQueue(data, flags);
       return this;
     }
     let id: number | undefined;
-    const last = data[data.length - 1];
-    if (typeof last === "function") {
+    if (typeof data.at(-1) === "function") {
       id = this.#ids++;
-      data.pop();
-      this.#registerAck(id, last as AckFn, flags);
+      this.#registerAck(id, data.pop() as AckFn, flags);
     }
-    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp, data, id };
+    const packet: OutgoingPacket = {
+      type: PacketType.EVENT,
+      nsp: this.nsp,
+      data,
+      id,
+      options: { compress: flags.compress !== false },
+    };
     const engine = this.io.engine;
     if (flags.volatile && !(engine?.readyState === "open" && engine.transport?.writable))
       return this;
@@ -247,24 +258,21 @@ export class Socket<
   }
 
   /**
-   * Emits and resolves with the acknowledgement (rejects on timeout when one is set).
+   * Emits and resolves with the acknowledgement; rejects on timeout (when one is set) and when
+   * the socket disconnects before the acknowledgement (unless the packet is still buffered).
    * @example const reply = await socket.timeout(5000).emitWithAck("hello");
    */
   emitWithAck<K extends EventNames<E>>(
     ev: K,
     ...args: EmitWithAckArgs<E, K>
   ): Promise<AckResult<E, K>> {
-    const withErr =
-      this.#flags.timeout !== undefined ||
-      this.#opts.ackTimeout !== undefined ||
-      this.#opts.retries !== undefined;
     return new Promise((resolve, reject) => {
-      const ack = (a: unknown, b: unknown) => {
-        if (!withErr) resolve(a as AckResult<E, K>);
-        else if (a) reject(a);
-        else resolve(b as AckResult<E, K>);
-      };
-      (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
+      this.#flags.withError = true;
+      (this.emit as (ev: string, ...a: unknown[]) => this)(
+        ev,
+        ...args,
+        (err: unknown, res: AckResult<E, K>) => (err ? reject(err) : resolve(res)),
+      );
     });
   }
 
@@ -341,27 +349,27 @@ export class Socket<
 
   #registerAck(id: number, ack: AckFn, flags: Flags): void {
     const ms = flags.timeout ?? this.#opts.ackTimeout;
+    const { set, clear } = timersFor(this.io.opts);
     const timer =
       ms === undefined
         ? undefined
-        : setTimeout(() => {
+        : set(() => {
             this.#acks.delete(id);
             this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
             ack(new Error("operation has timed out"));
           }, ms);
     this.#acks.set(id, {
       fn: (...args) => {
-        clearTimeout(timer);
+        clear(timer);
         ack(...args);
       },
-      // With a timeout (or from the retry queue) the ack receives an error first.
-      withError: ms !== undefined || flags.fromQueue === true,
+      // With a timeout (or from emitWithAck, the retry queue) the ack receives an error first.
+      withError: ms !== undefined || flags.fromQueue || flags.withError,
     });
   }
 
   #addToQueue(args: unknown[], flags: Flags): void {
-    const last = args[args.length - 1];
-    const ack = typeof last === "function" ? (args.pop() as AckFn) : undefined;
+    const ack = typeof args.at(-1) === "function" ? (args.pop() as AckFn) : undefined;
     const packet: QueuedPacket = {
       tryCount: 0,
       pending: false,
@@ -411,7 +419,7 @@ export class Socket<
           this.emitReserved(
             "connect_error",
             new Error(
-              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible",
+              "It seems you are trying to reach a Socket.IO server in v2.x with a v3.x client, but they are not compatible (more information here: https://socket.io/docs/v3/migrating-from-2-x-to-3-0/)",
             ),
           );
         }
@@ -446,7 +454,8 @@ export class Socket<
   }
 
   #onEvent(packet: Packet): void {
-    const args = this.#args(packet.data).slice();
+    // The decoded array is this packet's own: the ack function is appended in place.
+    const args = this.#args(packet.data);
     const id = packet.id;
     if (id !== undefined) {
       let sent = false;
@@ -461,10 +470,11 @@ export class Socket<
   }
 
   #dispatch(args: unknown[]): void {
+    // The offset first: the event is delivered even if a listener throws.
+    const last = args.at(-1);
+    if (this.#pid && typeof last === "string") this.#lastOffset = last;
     for (const l of this.#any.slice()) l(...args);
     this.emitReserved(...(args as [string, ...unknown[]]));
-    const last = args[args.length - 1];
-    if (this.#pid && typeof last === "string") this.#lastOffset = last;
   }
 
   #onAck(packet: Packet): void {
@@ -491,8 +501,10 @@ export class Socket<
       this.#notifyOutgoing(p);
       this.io._packet(p);
     }
-    this.emitReserved("connect");
+    // The queue before `connect`: an emit with retries made by a `connect` listener is then
+    // queued behind (and sent once), not sent by the listener and again by this drain.
     this.#drainQueue(true);
+    this.emitReserved("connect");
   }
 
   #destroy(): void {
