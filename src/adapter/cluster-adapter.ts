@@ -8,6 +8,11 @@
  * Liveness: every node publishes a heartbeat each `heartbeatInterval`; a node not heard from
  * within `heartbeatTimeout` is dropped, and requests stop waiting for it.
  *
+ * Peers without heartbeats: a transport whose other nodes may not heartbeat (socket.io's classic
+ * and sharded Redis adapters never do) implements `countPeers()` (e.g. Redis subscriber counts).
+ * Requests then also wait for `countPeers() − known nodes` answers from unnamed or not yet known
+ * senders, and `serverCount()` is the larger of both counts.
+ *
  *   init ── heartbeat{initial} ──▶ others answer heartbeat ──▶ nodes map filled
  *   every interval: heartbeat ─▶ ; sweep nodes older than heartbeatTimeout ─▶ nodeGone(uid)
  *   close ── node-down ──▶ others drop this node at once
@@ -44,7 +49,12 @@ export interface ClusterAdapterOptions {
 }
 
 interface PendingRequest {
+  /** Known nodes (heartbeats) when the request was sent. */
+  readonly members: ReadonlySet<string>;
+  /** Known nodes (heartbeats) that have not answered yet. */
   readonly awaiting: Set<string>;
+  /** Answers still expected from peers the transport counts but heartbeats do not name. */
+  extra: number;
   readonly timer: ReturnType<typeof setTimeout>;
   onResponse(message: ClusterMessage): void;
   finish(timedOut: boolean): void;
@@ -106,6 +116,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Sends `message` to every other node of this namespace. */
   protected abstract publish(message: ClusterMessage): Promise<void> | void;
 
+  /**
+   * How many other nodes the transport counts (e.g. subscribers of a Redis channel, minus this
+   * one), for clusters with nodes that send no heartbeat. Not implemented: heartbeats count.
+   */
+  protected countPeers?(): Promise<number>;
+
   /** Sends a response to node `uid` only; defaults to {@link publish}. */
   protected publishResponse(_uid: string, message: ClusterMessage): Promise<void> | void {
     return this.publish(message);
@@ -156,7 +172,9 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #nodeGone(uid: string): void {
     if (!this.#nodes.delete(uid)) return;
     for (const req of [...this.#requests.values()]) {
-      if (req.awaiting.delete(uid) && req.awaiting.size === 0) req.finish(false);
+      if (req.awaiting.delete(uid) && req.awaiting.size === 0 && req.extra === 0) {
+        req.finish(false);
+      }
     }
     for (const req of this.#ackRequests.values()) {
       // Count the lost node as having reached nobody, so the ack collector stops waiting for it.
@@ -164,8 +182,20 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     }
   }
 
-  override serverCount(): Promise<number> {
-    return Promise.resolve(1 + this.#nodes.size);
+  override async serverCount(): Promise<number> {
+    return 1 + (await this.#peerCount());
+  }
+
+  /** Other nodes: the known ones, or the transport's count when it is larger. */
+  async #peerCount(): Promise<number> {
+    if (!this.countPeers) return this.#nodes.size;
+    const counted = await this.countPeers().catch(() => 0);
+    return Math.max(this.#nodes.size, counted);
+  }
+
+  /** Whether a request may have someone to ask (without asking the transport). */
+  #mayHavePeers(): boolean {
+    return this.#nodes.size > 0 || this.countPeers !== undefined;
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
@@ -222,7 +252,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     clientCount: (count: number) => void,
     ack: BroadcastAckHandler,
   ): void {
-    if (!opts.flags?.local && this.#nodes.size > 0 && this.#state === "running") {
+    if (!opts.flags?.local && this.#mayHavePeers() && this.#state === "running") {
       const requestId = randomId();
       const members = new Set(this.#nodes.keys());
       const timer = setTimeout(
@@ -256,10 +286,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const local = await super.fetchSockets(opts);
-    if (opts.flags?.local || this.#nodes.size === 0 || this.#state !== "running") return local;
+    if (opts.flags?.local || !this.#mayHavePeers() || this.#state !== "running") return local;
+    const peers = await this.#peerCount();
+    if (peers === 0 || this.#state !== "running") return local;
     const remote: SocketDetails[] = [];
     await new Promise<void>((resolve) => {
       const requestId = this.#request(
+        peers,
         this.requestsTimeout,
         (message) => {
           if (message.type !== "fetch-sockets-response") return;
@@ -312,13 +345,31 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.send({ ...base, args: [...args] });
       return;
     }
-    if (this.#nodes.size === 0 || this.#state !== "running") {
+    if (!this.#mayHavePeers() || this.#state !== "running") {
       queueMicrotask(() => ack(null, []));
       return;
     }
+    if (this.countPeers === undefined) {
+      this.#serverSideEmitWithAck(args, ack, timeout, this.#nodes.size);
+      return;
+    }
+    void this.#peerCount().then((peers) => this.#serverSideEmitWithAck(args, ack, timeout, peers));
+  }
+
+  #serverSideEmitWithAck(
+    args: readonly unknown[],
+    ack: (err: Error | null, responses: unknown[]) => void,
+    timeout: number | undefined,
+    expected: number,
+  ): void {
+    if (expected === 0 || this.#state !== "running") {
+      ack(null, []);
+      return;
+    }
+    const base = { type: "server-side-emit" as const, uid: this.uid, nsp: this.nsp.name };
     const responses: unknown[] = [];
-    const expected = this.#nodes.size;
     const requestId = this.#request(
+      expected,
       timeout ?? this.requestsTimeout,
       (message) => {
         if (message.type === "server-side-emit-response") responses.push(message.response);
@@ -332,8 +383,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.send({ ...base, args: [...args], requestId });
   }
 
-  /** Registers a request answered by every live node; returns its id. */
+  /**
+   * Registers a request answered by every live node; returns its id. `peers` is how many answers
+   * to expect: the known nodes, plus unnamed ones when the transport counts more.
+   */
   #request(
+    peers: number,
     timeout: number,
     onResponse: (message: ClusterMessage) => void,
     done: (timedOut: boolean) => void,
@@ -341,8 +396,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const requestId = randomId();
     const timer = setTimeout(() => req.finish(true), timeout);
     timer.unref?.();
+    const awaiting = new Set(this.#nodes.keys());
     const req: PendingRequest = {
-      awaiting: new Set(this.#nodes.keys()),
+      members: new Set(awaiting),
+      awaiting,
+      extra: Math.max(0, peers - awaiting.size),
       timer,
       onResponse,
       finish: (timedOut) => {
@@ -380,12 +438,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return;
       case "broadcast-client-count": {
         const req = this.#ackRequests.get(message.requestId);
-        if (req?.awaiting.delete(uid)) req.clientCount(message.count);
+        if (!req) return;
+        // A known node reports once; a node heartbeats did not name (socket.io's classic and
+        // sharded adapters) is counted by the host against serverCount().
+        if (req.awaiting.delete(uid) || !req.members.has(uid)) req.clientCount(message.count);
         return;
       }
       case "broadcast-ack": {
-        const req = this.#ackRequests.get(message.requestId);
-        if (req?.members.has(uid)) req.ack(...message.args);
+        this.#ackRequests.get(message.requestId)?.ack(...message.args);
         return;
       }
       case "sockets-join":
@@ -406,9 +466,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       case "fetch-sockets-response":
       case "server-side-emit-response": {
         const req = this.#requests.get(message.requestId);
-        if (!req?.awaiting.delete(uid)) return;
+        if (!req) return;
+        if (!req.awaiting.delete(uid)) {
+          if (req.extra === 0 || req.members.has(uid)) return;
+          req.extra--;
+        }
         req.onResponse(message);
-        if (req.awaiting.size === 0) req.finish(false);
+        if (req.awaiting.size === 0 && req.extra === 0) req.finish(false);
         return;
       }
     }

@@ -77,7 +77,10 @@ export interface WireSocket {
 
 interface Base<T extends ClusterMessageTypeName> {
   readonly type: T;
-  /** Sender node id. */
+  /**
+   * Sender node id. `""` (see {@link ANONYMOUS_UID}) when the sender does not name itself: a
+   * socket.io emitter's request, or a response from socket.io's classic Redis adapter.
+   */
   readonly uid: string;
   /** Namespace name. */
   readonly nsp: string;
@@ -120,6 +123,18 @@ export type ClusterMessageOf<T extends ClusterMessageTypeName> = Extract<
   ClusterMessage,
   { type: T }
 >;
+
+/**
+ * The `uid` of a message whose sender did not name itself. Such a message is never taken for a
+ * live node's (no heartbeat bookkeeping) and answers requests only as an uncounted peer.
+ */
+export const ANONYMOUS_UID = "";
+
+/** Options of {@link validateClusterMessage}. */
+export interface ValidateOptions {
+  /** Accept messages without a sender id (`uid` becomes {@link ANONYMOUS_UID}). @default false */
+  readonly anonymous?: boolean;
+}
 
 /** Encodes a message to msgpack bytes. */
 export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
@@ -180,10 +195,15 @@ function validSocket(v: unknown): WireSocket | undefined {
 }
 
 /** Checks that an unknown value (decoded from the transport) is a {@link ClusterMessage}. */
-export function validateClusterMessage(v: unknown): Result<ClusterMessage> {
+export function validateClusterMessage(
+  v: unknown,
+  options: ValidateOptions = {},
+): Result<ClusterMessage> {
   if (!isObj(v)) return fail(invalid("not an object"));
-  const { type, uid, nsp } = v;
-  if (!isStr(uid) || uid === "") return fail(invalid("missing uid"));
+  const { type, nsp } = v;
+  const uid = options.anonymous && v.uid === undefined ? ANONYMOUS_UID : v.uid;
+  if (!isStr(uid) || (uid === ANONYMOUS_UID && !options.anonymous))
+    return fail(invalid("missing uid"));
   if (!isStr(nsp) || !nsp.startsWith("/")) return fail(invalid("bad nsp"));
   const requestId = v.requestId;
   const hasRequestId = isStr(requestId);
