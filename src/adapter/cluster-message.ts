@@ -13,7 +13,7 @@
  *   or requestsTimeout, or the node is dropped
  */
 import { decode, encode } from "@msgpack/msgpack";
-import { PacketType, type PacketTypeValue } from "../protocol/socket.js";
+import { PacketType, type PacketTypeValue, RESERVED_EVENTS } from "../protocol/socket.js";
 import { fail, ok, type Result, TetherError } from "../shared/errors.js";
 
 /** Stable error codes of cluster adapters; each used for one meaning. */
@@ -170,7 +170,23 @@ function isStrArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every(isStr);
 }
 
-const PACKET_TYPES: ReadonlySet<unknown> = new Set(Object.values(PacketType));
+/**
+ * Whether a broadcast packet from another node is an event clients may receive: EVENT or
+ * BINARY_EVENT, `[name, ...args]` with a string or numeric name that is not one of the client's
+ * own events (a foreign node could otherwise fake `connect`, or disconnect everyone with a
+ * DISCONNECT packet). Every node only ever broadcasts such events.
+ */
+function validBroadcastPacket(p: unknown): WirePacket | undefined {
+  if (!isObj(p) || (p.type !== PacketType.EVENT && p.type !== PacketType.BINARY_EVENT)) {
+    return undefined;
+  }
+  const data = p.data;
+  if (!Array.isArray(data) || data.length === 0) return undefined;
+  const ev: unknown = data[0];
+  if (typeof ev !== "string" && typeof ev !== "number") return undefined;
+  if (typeof ev === "string" && RESERVED_EVENTS.has(ev)) return undefined;
+  return { type: p.type, data };
+}
 
 /** Longest ack timeout taken from the wire (a day): a longer one is clamped, an invalid one ignored. */
 const MAX_WIRE_TIMEOUT = 86_400_000;
@@ -214,9 +230,8 @@ export function validateClusterMessage(
       return ok({ type, uid, nsp });
     case "broadcast": {
       const opts = validOpts(v.opts);
-      const p = v.packet;
-      if (!opts || !isObj(p) || !PACKET_TYPES.has(p.type)) return fail(invalid("bad broadcast"));
-      const packet: WirePacket = { type: p.type as PacketTypeValue, data: p.data };
+      const packet = validBroadcastPacket(v.packet);
+      if (!opts || !packet) return fail(invalid("bad broadcast"));
       if (requestId !== undefined && !hasRequestId) return fail(invalid("bad requestId"));
       return ok(
         hasRequestId
