@@ -36,7 +36,7 @@ export function mixedSpecs(flavour: Flavour, layout: string): NodeSpec[] {
 }
 
 /** The environment every node of a mixed set gets. */
-export function mixedEnv(flavour: Flavour): Record<string, string> {
+export function mixedEnv(flavour: Flavour): { KEY_PREFIX: string; SHARDED: string } {
   // SHARDED picks Tether's protocol (node-server.ts); the official nodes ignore it.
   return { KEY_PREFIX: randomPrefix(), SHARDED: flavour === "classic" ? "0" : "1" };
 }

@@ -20,6 +20,8 @@ const heartbeatInterval = Number(env.HEARTBEAT_MS ?? 250);
 const heartbeatTimeout = Number(env.HEARTBEAT_TIMEOUT_MS ?? 1500);
 const requestsTimeout = Number(env.REQUESTS_TIMEOUT_MS ?? 3000);
 const events: string[] = [];
+/** Room channel subscriptions in flight (sharded adapter). */
+const subscribing = new Set<Promise<void>>();
 
 function toParent(msg: unknown): void {
   if (process.connected) process.send?.(msg);
@@ -47,6 +49,15 @@ async function makeAdapter(): Promise<unknown> {
       const pub = await redisClient();
       const sub = pub.duplicate();
       await sub.connect();
+      // The sharded adapter subscribes a new room's channel without waiting for Redis; the
+      // `join` command waits for it (below), so tests measure delivery, not that race.
+      const sSubscribe = sub.sSubscribe.bind(sub) as (...a: unknown[]) => Promise<void>;
+      (sub as unknown as { sSubscribe: unknown }).sSubscribe = (...a: unknown[]) => {
+        const p = sSubscribe(...a);
+        subscribing.add(p);
+        void p.finally(() => subscribing.delete(p)).catch(() => undefined);
+        return p;
+      };
       return createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: "dynamic" });
     }
     case "official-redis-streams": {
@@ -87,6 +98,7 @@ function setup(nsp: AnyNsp): void {
     socket.data = { node: name, user: socket.handshake.auth.user };
     socket.on("join", async (room: string, cb: (node: string) => void) => {
       await socket.join(room);
+      await Promise.allSettled([...subscribing]);
       cb(name);
     });
     socket.on("leave", async (room: string, cb: (node: string) => void) => {
