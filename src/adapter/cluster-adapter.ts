@@ -9,9 +9,10 @@
  * within `heartbeatTimeout` is dropped, and requests stop waiting for it.
  *
  * Peers without heartbeats: a transport whose other nodes may not heartbeat (socket.io's classic
- * and sharded Redis adapters never do) implements `countPeers()` (e.g. Redis subscriber counts).
- * Requests then also wait for `countPeers() − known nodes` answers from unnamed or not yet known
- * senders, and `serverCount()` is the larger of both counts.
+ * and sharded Redis adapters never do) implements `countPeers()` (e.g. Redis subscriber counts,
+ * which also drop a crashed node at once). That count is then `serverCount() − 1` and the number
+ * of answers a request waits for, from known nodes (once each) or from senders heartbeats do
+ * not name; a known node declared gone before answering lowers it by one.
  *
  *   init ── heartbeat{initial} ──▶ others answer heartbeat ──▶ nodes map filled
  *   every interval: heartbeat ─▶ ; sweep nodes older than heartbeatTimeout ─▶ nodeGone(uid)
@@ -53,8 +54,10 @@ interface PendingRequest {
   readonly members: ReadonlySet<string>;
   /** Known nodes (heartbeats) that have not answered yet. */
   readonly awaiting: Set<string>;
-  /** Answers still expected from peers the transport counts but heartbeats do not name. */
-  extra: number;
+  /** Answers needed: the known nodes, or the transport's count (see `countPeers`). */
+  expected: number;
+  /** Answers received so far. */
+  answered: number;
   readonly timer: ReturnType<typeof setTimeout>;
   onResponse(message: ClusterMessage): void;
   finish(timedOut: boolean): void;
@@ -172,10 +175,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #nodeGone(uid: string): void {
     if (!this.#nodes.delete(uid)) return;
     for (const req of [...this.#requests.values()]) {
-      if (req.awaiting.delete(uid) && req.awaiting.size === 0 && req.extra === 0) {
-        req.finish(false);
-      }
+      if (!req.awaiting.delete(uid)) continue;
+      req.expected--;
+      if (req.answered >= req.expected) req.finish(false);
     }
+    // With a transport count, serverCount() (which the ack collector compares reports with) has
+    // already left out a node that was gone when it was asked: no report stands in for it.
+    if (this.countPeers) return;
     for (const req of this.#ackRequests.values()) {
       // Count the lost node as having reached nobody, so the ack collector stops waiting for it.
       if (req.awaiting.delete(uid)) req.clientCount(0);
@@ -186,11 +192,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     return 1 + (await this.#peerCount());
   }
 
-  /** Other nodes: the known ones, or the transport's count when it is larger. */
+  /** Other nodes: the transport's count if it has one, else the known nodes. */
   async #peerCount(): Promise<number> {
     if (!this.countPeers) return this.#nodes.size;
-    const counted = await this.countPeers().catch(() => 0);
-    return Math.max(this.#nodes.size, counted);
+    return this.countPeers().catch(() => this.#nodes.size);
   }
 
   /** Whether a request may have someone to ask (without asking the transport). */
@@ -385,7 +390,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   /**
    * Registers a request answered by every live node; returns its id. `peers` is how many answers
-   * to expect: the known nodes, plus unnamed ones when the transport counts more.
+   * to expect (the transport's count, else the known nodes).
    */
   #request(
     peers: number,
@@ -400,7 +405,8 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const req: PendingRequest = {
       members: new Set(awaiting),
       awaiting,
-      extra: Math.max(0, peers - awaiting.size),
+      expected: peers,
+      answered: 0,
       timer,
       onResponse,
       finish: (timedOut) => {
@@ -467,12 +473,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       case "server-side-emit-response": {
         const req = this.#requests.get(message.requestId);
         if (!req) return;
-        if (!req.awaiting.delete(uid)) {
-          if (req.extra === 0 || req.members.has(uid)) return;
-          req.extra--;
-        }
+        // A known node answers once; others count only against a transport's count.
+        if (!req.awaiting.delete(uid) && (req.members.has(uid) || !this.countPeers)) return;
+        req.answered++;
         req.onResponse(message);
-        if (req.awaiting.size === 0 && req.extra === 0) req.finish(false);
+        if (req.answered >= req.expected) req.finish(false);
         return;
       }
     }
