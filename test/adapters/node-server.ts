@@ -182,6 +182,7 @@ function target(t: Target) {
 type Args = Record<string, unknown> & Target;
 const ops: Record<string, (a: Args) => unknown> = {
   name: () => name,
+  keyPrefix: () => env.KEY_PREFIX ?? "tether-test",
   serverCount: (a) => io.of(a.nsp ?? "/").adapter.serverCount(),
   emit: (a) => {
     const payload = a.binary ? Buffer.from(a.binary as number[]) : a.payload;
