@@ -445,13 +445,15 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       case "broadcast-client-count": {
         const req = this.#ackRequests.get(message.requestId);
         if (!req) return;
-        // A known node reports once; a node heartbeats did not name (socket.io's classic and
-        // sharded adapters) is counted by the host against serverCount().
-        if (req.awaiting.delete(uid) || !req.members.has(uid)) req.clientCount(message.count);
+        // A known node reports once; with a transport count, a node heartbeats did not name
+        // (socket.io's classic and sharded adapters) is counted by the host against serverCount().
+        const stranger = this.countPeers !== undefined && !req.members.has(uid);
+        if (req.awaiting.delete(uid) || stranger) req.clientCount(message.count);
         return;
       }
       case "broadcast-ack": {
-        this.#ackRequests.get(message.requestId)?.ack(...message.args);
+        const req = this.#ackRequests.get(message.requestId);
+        if (req && (req.members.has(uid) || this.countPeers)) req.ack(...message.args);
         return;
       }
       case "sockets-join":
