@@ -8,6 +8,12 @@
  * Liveness: every node publishes a heartbeat each `heartbeatInterval`; a node not heard from
  * within `heartbeatTimeout` is dropped, and requests stop waiting for it.
  *
+ * Peers without heartbeats: a transport whose other nodes may not heartbeat (socket.io's classic
+ * and sharded Redis adapters never do) implements `countPeers()` (e.g. Redis subscriber counts,
+ * which also drop a crashed node at once). That count is then `serverCount() − 1` and the number
+ * of answers a request waits for, from known nodes (once each) or from senders heartbeats do
+ * not name; a known node declared gone before answering lowers it by one.
+ *
  *   init ── heartbeat{initial} ──▶ others answer heartbeat ──▶ nodes map filled
  *   every interval: heartbeat ─▶ ; sweep nodes older than heartbeatTimeout ─▶ nodeGone(uid)
  *   close ── node-down ──▶ others drop this node at once
@@ -44,7 +50,14 @@ export interface ClusterAdapterOptions {
 }
 
 interface PendingRequest {
+  /** Known nodes (heartbeats) when the request was sent. */
+  readonly members: ReadonlySet<string>;
+  /** Known nodes (heartbeats) that have not answered yet. */
   readonly awaiting: Set<string>;
+  /** Answers needed: the known nodes, or the transport's count (see `countPeers`). */
+  expected: number;
+  /** Answers received so far. */
+  answered: number;
   readonly timer: ReturnType<typeof setTimeout>;
   onResponse(message: ClusterMessage): void;
   finish(timedOut: boolean): void;
@@ -106,6 +119,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   /** Sends `message` to every other node of this namespace. */
   protected abstract publish(message: ClusterMessage): Promise<void> | void;
 
+  /**
+   * How many other nodes the transport counts (e.g. subscribers of a Redis channel, minus this
+   * one), for clusters with nodes that send no heartbeat. Not implemented: heartbeats count.
+   */
+  protected countPeers?(): Promise<number>;
+
   /** Sends a response to node `uid` only; defaults to {@link publish}. */
   protected publishResponse(_uid: string, message: ClusterMessage): Promise<void> | void {
     return this.publish(message);
@@ -156,16 +175,32 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   #nodeGone(uid: string): void {
     if (!this.#nodes.delete(uid)) return;
     for (const req of [...this.#requests.values()]) {
-      if (req.awaiting.delete(uid) && req.awaiting.size === 0) req.finish(false);
+      if (!req.awaiting.delete(uid)) continue;
+      req.expected--;
+      if (req.answered >= req.expected) req.finish(false);
     }
+    // With a transport count, serverCount() (which the ack collector compares reports with) has
+    // already left out a node that was gone when it was asked: no report stands in for it.
+    if (this.countPeers) return;
     for (const req of this.#ackRequests.values()) {
       // Count the lost node as having reached nobody, so the ack collector stops waiting for it.
       if (req.awaiting.delete(uid)) req.clientCount(0);
     }
   }
 
-  override serverCount(): Promise<number> {
-    return Promise.resolve(1 + this.#nodes.size);
+  override async serverCount(): Promise<number> {
+    return 1 + (await this.#peerCount());
+  }
+
+  /** Other nodes: the transport's count if it has one, else the known nodes. */
+  async #peerCount(): Promise<number> {
+    if (!this.countPeers) return this.#nodes.size;
+    return this.countPeers().catch(() => this.#nodes.size);
+  }
+
+  /** Whether a request may have someone to ask (without asking the transport). */
+  #mayHavePeers(): boolean {
+    return this.#nodes.size > 0 || this.countPeers !== undefined;
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
@@ -222,7 +257,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     clientCount: (count: number) => void,
     ack: BroadcastAckHandler,
   ): void {
-    if (!opts.flags?.local && this.#nodes.size > 0 && this.#state === "running") {
+    if (!opts.flags?.local && this.#mayHavePeers() && this.#state === "running") {
       const requestId = randomId();
       const members = new Set(this.#nodes.keys());
       const timer = setTimeout(
@@ -256,10 +291,13 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
     const local = await super.fetchSockets(opts);
-    if (opts.flags?.local || this.#nodes.size === 0 || this.#state !== "running") return local;
+    if (opts.flags?.local || !this.#mayHavePeers() || this.#state !== "running") return local;
+    const peers = await this.#peerCount();
+    if (peers === 0 || this.#state !== "running") return local;
     const remote: SocketDetails[] = [];
     await new Promise<void>((resolve) => {
       const requestId = this.#request(
+        peers,
         this.requestsTimeout,
         (message) => {
           if (message.type !== "fetch-sockets-response") return;
@@ -312,13 +350,31 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       this.send({ ...base, args: [...args] });
       return;
     }
-    if (this.#nodes.size === 0 || this.#state !== "running") {
+    if (!this.#mayHavePeers() || this.#state !== "running") {
       queueMicrotask(() => ack(null, []));
       return;
     }
+    if (this.countPeers === undefined) {
+      this.#serverSideEmitWithAck(args, ack, timeout, this.#nodes.size);
+      return;
+    }
+    void this.#peerCount().then((peers) => this.#serverSideEmitWithAck(args, ack, timeout, peers));
+  }
+
+  #serverSideEmitWithAck(
+    args: readonly unknown[],
+    ack: (err: Error | null, responses: unknown[]) => void,
+    timeout: number | undefined,
+    expected: number,
+  ): void {
+    if (expected === 0 || this.#state !== "running") {
+      ack(null, []);
+      return;
+    }
+    const base = { type: "server-side-emit" as const, uid: this.uid, nsp: this.nsp.name };
     const responses: unknown[] = [];
-    const expected = this.#nodes.size;
     const requestId = this.#request(
+      expected,
       timeout ?? this.requestsTimeout,
       (message) => {
         if (message.type === "server-side-emit-response") responses.push(message.response);
@@ -332,8 +388,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     this.send({ ...base, args: [...args], requestId });
   }
 
-  /** Registers a request answered by every live node; returns its id. */
+  /**
+   * Registers a request answered by every live node; returns its id. `peers` is how many answers
+   * to expect (the transport's count, else the known nodes).
+   */
   #request(
+    peers: number,
     timeout: number,
     onResponse: (message: ClusterMessage) => void,
     done: (timedOut: boolean) => void,
@@ -341,8 +401,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     const requestId = randomId();
     const timer = setTimeout(() => req.finish(true), timeout);
     timer.unref?.();
+    const awaiting = new Set(this.#nodes.keys());
     const req: PendingRequest = {
-      awaiting: new Set(this.#nodes.keys()),
+      members: new Set(awaiting),
+      awaiting,
+      expected: peers,
+      answered: 0,
       timer,
       onResponse,
       finish: (timedOut) => {
@@ -380,12 +444,16 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return;
       case "broadcast-client-count": {
         const req = this.#ackRequests.get(message.requestId);
-        if (req?.awaiting.delete(uid)) req.clientCount(message.count);
+        if (!req) return;
+        // A known node reports once; with a transport count, a node heartbeats did not name
+        // (socket.io's classic and sharded adapters) is counted by the host against serverCount().
+        const stranger = this.countPeers !== undefined && !req.members.has(uid);
+        if (req.awaiting.delete(uid) || stranger) req.clientCount(message.count);
         return;
       }
       case "broadcast-ack": {
         const req = this.#ackRequests.get(message.requestId);
-        if (req?.members.has(uid)) req.ack(...message.args);
+        if (req && (req.members.has(uid) || this.countPeers)) req.ack(...message.args);
         return;
       }
       case "sockets-join":
@@ -406,9 +474,12 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
       case "fetch-sockets-response":
       case "server-side-emit-response": {
         const req = this.#requests.get(message.requestId);
-        if (!req?.awaiting.delete(uid)) return;
+        if (!req) return;
+        // A known node answers once; others count only against a transport's count.
+        if (!req.awaiting.delete(uid) && (req.members.has(uid) || !this.countPeers)) return;
+        req.answered++;
         req.onResponse(message);
-        if (req.awaiting.size === 0) req.finish(false);
+        if (req.answered >= req.expected) req.finish(false);
         return;
       }
     }

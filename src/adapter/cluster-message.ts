@@ -13,7 +13,7 @@
  *   or requestsTimeout, or the node is dropped
  */
 import { decode, encode } from "@msgpack/msgpack";
-import { PacketType, type PacketTypeValue } from "../protocol/socket.js";
+import { PacketType, type PacketTypeValue, RESERVED_EVENTS } from "../protocol/socket.js";
 import { fail, ok, type Result, TetherError } from "../shared/errors.js";
 
 /** Stable error codes of cluster adapters; each used for one meaning. */
@@ -77,7 +77,10 @@ export interface WireSocket {
 
 interface Base<T extends ClusterMessageTypeName> {
   readonly type: T;
-  /** Sender node id. */
+  /**
+   * Sender node id. `""` (see {@link ANONYMOUS_UID}) when the sender does not name itself: a
+   * socket.io emitter's request, or a response from socket.io's classic Redis adapter.
+   */
   readonly uid: string;
   /** Namespace name. */
   readonly nsp: string;
@@ -121,6 +124,18 @@ export type ClusterMessageOf<T extends ClusterMessageTypeName> = Extract<
   { type: T }
 >;
 
+/**
+ * The `uid` of a message whose sender did not name itself. Such a message is never taken for a
+ * live node's (no heartbeat bookkeeping) and answers requests only as an uncounted peer.
+ */
+export const ANONYMOUS_UID = "";
+
+/** Options of {@link validateClusterMessage}. */
+export interface ValidateOptions {
+  /** Accept messages without a sender id (`uid` becomes {@link ANONYMOUS_UID}). @default false */
+  readonly anonymous?: boolean;
+}
+
 /** Encodes a message to msgpack bytes. */
 export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
   return encode(message, { ignoreUndefined: true });
@@ -155,7 +170,23 @@ function isStrArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every(isStr);
 }
 
-const PACKET_TYPES: ReadonlySet<unknown> = new Set(Object.values(PacketType));
+/**
+ * Whether a broadcast packet from another node is an event clients may receive: EVENT or
+ * BINARY_EVENT, `[name, ...args]` with a string or numeric name that is not one of the client's
+ * own events (a foreign node could otherwise fake `connect`, or disconnect everyone with a
+ * DISCONNECT packet). Every node only ever broadcasts such events.
+ */
+function validBroadcastPacket(p: unknown): WirePacket | undefined {
+  if (!isObj(p) || (p.type !== PacketType.EVENT && p.type !== PacketType.BINARY_EVENT)) {
+    return undefined;
+  }
+  const data = p.data;
+  if (!Array.isArray(data) || data.length === 0) return undefined;
+  const ev: unknown = data[0];
+  if (typeof ev !== "string" && typeof ev !== "number") return undefined;
+  if (typeof ev === "string" && RESERVED_EVENTS.has(ev)) return undefined;
+  return { type: p.type, data };
+}
 
 /** Longest ack timeout taken from the wire (a day): a longer one is clamped, an invalid one ignored. */
 const MAX_WIRE_TIMEOUT = 86_400_000;
@@ -180,10 +211,15 @@ function validSocket(v: unknown): WireSocket | undefined {
 }
 
 /** Checks that an unknown value (decoded from the transport) is a {@link ClusterMessage}. */
-export function validateClusterMessage(v: unknown): Result<ClusterMessage> {
+export function validateClusterMessage(
+  v: unknown,
+  options: ValidateOptions = {},
+): Result<ClusterMessage> {
   if (!isObj(v)) return fail(invalid("not an object"));
-  const { type, uid, nsp } = v;
-  if (!isStr(uid) || uid === "") return fail(invalid("missing uid"));
+  const { type, nsp } = v;
+  const uid = options.anonymous && v.uid === undefined ? ANONYMOUS_UID : v.uid;
+  if (!isStr(uid) || (uid === ANONYMOUS_UID && !options.anonymous))
+    return fail(invalid("missing uid"));
   if (!isStr(nsp) || !nsp.startsWith("/")) return fail(invalid("bad nsp"));
   const requestId = v.requestId;
   const hasRequestId = isStr(requestId);
@@ -194,9 +230,8 @@ export function validateClusterMessage(v: unknown): Result<ClusterMessage> {
       return ok({ type, uid, nsp });
     case "broadcast": {
       const opts = validOpts(v.opts);
-      const p = v.packet;
-      if (!opts || !isObj(p) || !PACKET_TYPES.has(p.type)) return fail(invalid("bad broadcast"));
-      const packet: WirePacket = { type: p.type as PacketTypeValue, data: p.data };
+      const packet = validBroadcastPacket(v.packet);
+      if (!opts || !packet) return fail(invalid("bad broadcast"));
       if (requestId !== undefined && !hasRequestId) return fail(invalid("bad requestId"));
       return ok(
         hasRequestId

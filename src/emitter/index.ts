@@ -1,8 +1,9 @@
 /**
- * `tether-io/emitter`: emit to the rooms and namespaces of a Tether cluster running the Redis
- * pub/sub adapter, from any Node process (a worker, a cron job), without running a server.
- * Publishes the adapter's own cluster messages (src/adapter/cluster-message.ts) on the Redis
- * adapter's channels (src/adapters/redis/client.ts): one wire format, one channel scheme.
+ * `tether-io/emitter`: emit to the rooms and namespaces of a cluster running a Redis pub/sub
+ * adapter (Tether's or socket.io's), from any Node process (a worker, a cron job), without
+ * running a server. Publishes what `@socket.io/redis-emitter` publishes: socket.io's classic
+ * Redis protocol (src/adapters/redis/classic-protocol.ts) under the sender id `emitter`; with
+ * `sharded: true`, socket.io's sharded protocol for `createShardedAdapter` clusters.
  * @example
  * import { createClient } from "redis";
  * import { Emitter } from "tether-io/emitter";
@@ -13,13 +14,13 @@
  * emitter.of("/admin").except("muted").emit("alert", 1);
  * await emitter.flush();
  */
-import { randomBytes } from "node:crypto";
+import type { ClusterMessage, WireBroadcastOptions } from "../adapter/cluster-message.js";
+import { classicChannels, encodeClassic } from "../adapters/redis/classic-protocol.js";
 import {
-  type ClusterMessage,
-  encodeClusterMessage,
-  type WireBroadcastOptions,
-} from "../adapter/cluster-message.js";
-import { asBuffer, publishChannel } from "../adapters/redis/client.js";
+  encodeSharded,
+  type SubscriptionMode,
+  shardedChannel,
+} from "../adapters/redis/sharded-adapter.js";
 import { RESERVED_EVENTS, SocketErrorCodes } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 
@@ -28,12 +29,17 @@ export interface EmitterRedisClient {
   sendCommand<T = unknown>(args: Array<string | Buffer>): Promise<T>;
 }
 
-/** Options of {@link Emitter}; `key` and `sharded` must match the servers' adapter. */
+/** Options of {@link Emitter}; `key`, `sharded` and `subscriptionMode` must match the servers'. */
 export interface EmitterOptions {
-  /** Channel prefix. @default "socket.io" */
+  /** Channel prefix (`key` / `channelPrefix` of the adapter). @default "socket.io" */
   key?: string;
-  /** Sharded pub/sub (`SPUBLISH`). @default true when the server is Redis ≥ 7, as the adapter */
+  /**
+   * Speak socket.io's sharded protocol (`SPUBLISH`), for clusters on `createShardedAdapter`.
+   * @default false: the classic protocol of `createAdapter`, as `@socket.io/redis-emitter`
+   */
   sharded?: boolean;
+  /** The sharded adapters' `subscriptionMode`. @default "dynamic" */
+  subscriptionMode?: SubscriptionMode;
   /** Called when a publish fails. @default ignore */
   onError?: (err: Error) => void;
 }
@@ -48,28 +54,27 @@ interface Shared {
   readonly client: EmitterRedisClient;
   readonly key: string;
   readonly uid: string;
-  readonly sharded: Promise<boolean>;
+  readonly sharded: false | SubscriptionMode;
   readonly pending: Set<Promise<void>>;
   readonly onError: (err: Error) => void;
 }
 
-async function detectSharded(client: EmitterRedisClient): Promise<boolean> {
-  const info = await client.sendCommand<unknown>(["INFO", "server"]);
-  const text = Buffer.isBuffer(info) ? info.toString() : String(info);
-  const match = /redis_version:(\d+)/.exec(text);
-  return match !== null && Number(match[1]) >= 7;
-}
+/** The sender id of emitters: socket.io's nodes never count it as a server. */
+const EMITTER_UID = "emitter";
 
 function publish(shared: Shared, message: ClusterMessage): void {
-  const p = shared.sharded
-    .then(async (sharded) => {
-      const channel = publishChannel(shared.key, message, sharded);
-      await shared.client.sendCommand([
-        sharded ? "SPUBLISH" : "PUBLISH",
-        channel,
-        asBuffer(encodeClusterMessage(message)),
-      ]);
-    })
+  let command: Array<string | Buffer>;
+  if (shared.sharded === false) {
+    const out = encodeClassic(classicChannels(shared.key, message.nsp), message);
+    command = ["PUBLISH", out.channel, out.bytes];
+  } else {
+    const main = `${shared.key}#${message.nsp}#`;
+    const channel = shardedChannel(main, message, shared.sharded);
+    command = ["SPUBLISH", channel, encodeSharded(message)];
+  }
+  const p = shared.client
+    .sendCommand(command)
+    .then(() => undefined)
     .catch((err: unknown) => shared.onError(err instanceof Error ? err : new Error(String(err))));
   shared.pending.add(p);
   void p.finally(() => shared.pending.delete(p));
@@ -191,11 +196,8 @@ export class Emitter extends BroadcastOperator {
     const state: Shared = shared ?? {
       client: redisClient,
       key: opts.key ?? "socket.io",
-      uid: `emitter-${randomBytes(6).toString("hex")}`,
-      sharded:
-        opts.sharded === undefined
-          ? detectSharded(redisClient).catch(() => false)
-          : Promise.resolve(opts.sharded),
+      uid: EMITTER_UID,
+      sharded: opts.sharded ? (opts.subscriptionMode ?? "dynamic") : false,
       pending: new Set(),
       onError: opts.onError ?? (() => undefined),
     };

@@ -31,7 +31,7 @@ describe("emitter (Redis pub/sub cluster)", { skip: redisMissing }, () => {
     await waitForServerCount(nodes, 3);
     redis = createClient({ url: set.redis?.url ?? "" });
     await redis.connect();
-    emitter = new Emitter(redis, { key: prefix });
+    emitter = new Emitter(redis, { key: prefix, sharded: true });
   });
   after(async () => {
     closeClients();

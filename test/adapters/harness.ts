@@ -134,6 +134,45 @@ export async function forkNodes(
   };
 }
 
+/** The official socket.io node (socket.io + one of its Redis adapters), for mixed clusters. */
+export const SIO_NODE_SCRIPT = fileURLToPath(new URL("./sio-node-server.ts", import.meta.url));
+
+/** One node of a mixed node set: its backend, and its script (Tether's node by default). */
+export interface NodeSpec {
+  readonly backend: string;
+  readonly script?: string;
+}
+
+/**
+ * Starts one node per spec as plain child processes, named node0, node1, … in order: Tether
+ * nodes and official socket.io nodes side by side.
+ */
+export async function forkMixedNodes(
+  specs: readonly NodeSpec[],
+  env: Record<string, string>,
+): Promise<NodeSet> {
+  const nodes = await Promise.all(
+    specs.map(async (spec, i) => {
+      const name = `node${i}`;
+      const proc = fork(spec.script ?? NODE_SCRIPT, [], {
+        execArgv: ["--import", "tsx"],
+        env: { ...process.env, ...env, BACKEND: spec.backend, NODE_NAME: name },
+        serialization: "advanced",
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+      const port = await ready(proc, name);
+      return handle(proc, name, port, exited);
+    }),
+  );
+  return {
+    nodes,
+    async close() {
+      await Promise.all(nodes.map((n) => n.kill()));
+    },
+  };
+}
+
 /**
  * Starts `count` nodes as `node:cluster` workers of this (test) process. `primary` runs another
  * adapter's primary side (default: Tether's relay, workers on the `cluster` backend) and returns

@@ -51,13 +51,16 @@ async function makeAdapter(): Promise<AnyAdapterConstructor | undefined> {
       return createAdapter(timing);
     }
     case "redis": {
-      const { createAdapter } = await import("../../src/adapters/redis/index.js");
+      const { createAdapter, createShardedAdapter } = await import(
+        "../../src/adapters/redis/index.js"
+      );
       const pub = await redisClient();
       const sub = pub.duplicate();
       sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
       await sub.connect();
-      const sharded = env.SHARDED === undefined ? {} : { sharded: env.SHARDED === "1" };
-      return createAdapter(pub, sub, { key, ...timing, ...sharded });
+      // SHARDED=0: the classic protocol (createAdapter); otherwise the sharded one.
+      if (env.SHARDED === "0") return createAdapter(pub, sub, { key, ...timing });
+      return createShardedAdapter(pub, sub, { channelPrefix: key, ...timing });
     }
     case "redis-streams": {
       const { createAdapter } = await import("../../src/adapters/redis-streams/index.js");
@@ -179,6 +182,7 @@ function target(t: Target) {
 type Args = Record<string, unknown> & Target;
 const ops: Record<string, (a: Args) => unknown> = {
   name: () => name,
+  keyPrefix: () => env.KEY_PREFIX ?? "tether-test",
   serverCount: (a) => io.of(a.nsp ?? "/").adapter.serverCount(),
   emit: (a) => {
     const payload = a.binary ? Buffer.from(a.binary as number[]) : a.payload;

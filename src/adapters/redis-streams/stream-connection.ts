@@ -10,14 +10,12 @@
  * After an outage the loop resumes from the last id it saw, so entries added meanwhile (by
  * nodes whose `XADD`s waited in node-redis's offline queue) are all delivered.
  */
-import {
-  ClusterErrorCodes,
-  type ClusterMessage,
-  decodeClusterMessage,
-  encodeClusterMessage,
-} from "../../adapter/cluster-message.js";
-import { TetherError } from "../../shared/errors.js";
-import { asBuffer, type RedisCommandClient } from "../redis/client.js";
+import { encode } from "@msgpack/msgpack";
+import { ClusterErrorCodes, type ClusterMessage } from "../../adapter/cluster-message.js";
+import { fail, type Result, TetherError } from "../../shared/errors.js";
+import type { RedisCommandClient } from "../redis/client.js";
+import { fromSioMessage, toSioMessage } from "../redis/sio-message.js";
+import { hasBinary, invalid, unpack } from "../redis/wire.js";
 
 /** A client the read loop can own: duplicated from the user's client, connected by us. */
 export interface RedisDuplicableClient extends RedisCommandClient {
@@ -47,6 +45,51 @@ export interface StreamOptions {
   blockTimeMs?: number;
 }
 
+/**
+ * The fields of an entry, as socket.io's Redis Streams adapter writes them: `uid`, `nsp`, `type`
+ * (socket.io-adapter's type number, as text) and `data` (JSON, or base64 msgpack when it holds
+ * binary), so socket.io's nodes on the same stream read Tether's entries and the other way round.
+ */
+export function encodeEntry(m: ClusterMessage): string[] {
+  const message = toSioMessage(m);
+  const fields = ["uid", message.uid, "nsp", message.nsp, "type", String(message.type)];
+  const data = message.data;
+  if (data !== undefined) {
+    const text = hasBinary(data)
+      ? Buffer.from(encode(data, { ignoreUndefined: true })).toString("base64")
+      : JSON.stringify(data);
+    fields.push("data", text);
+  }
+  return fields;
+}
+
+/** Decodes an entry's fields. `undefined`: not a message for Tether (ignored). */
+export function decodeEntry(fields: readonly unknown[]): Result<ClusterMessage | undefined> {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const key = fields[i];
+    const value = fields[i + 1];
+    if (!Buffer.isBuffer(key) || !Buffer.isBuffer(value)) return fail(invalid("bad entry"));
+    raw[key.toString()] = value.toString();
+  }
+  const text = raw.data;
+  let data: unknown;
+  if (text !== undefined) {
+    if (text.startsWith("{")) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        return fail(invalid("entry data is not JSON"));
+      }
+    } else {
+      const result = unpack(Buffer.from(text, "base64"));
+      if (!result.ok) return result;
+      data = result.value;
+    }
+  }
+  return fromSioMessage({ uid: raw.uid, nsp: raw.nsp, type: raw.type, data }, { anonymous: true });
+}
+
 /** A stream entry id (`<ms>-<seq>`). */
 export const STREAM_ID = /^\d+-\d+$/;
 
@@ -56,7 +99,7 @@ const PUBLISH_ATTEMPTS = 10;
 type RawEntry = [Buffer, Buffer[]];
 
 interface OutboxItem {
-  readonly bytes: Buffer;
+  readonly fields: readonly string[];
   attempts: number;
   resolve(id: string): void;
   reject(err: unknown): void;
@@ -77,14 +120,9 @@ export function decodeEntries(
     if (!isEntry(entry)) continue;
     const id = entry[0].toString();
     const fields = entry[1];
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i]?.toString() !== "m") continue;
-      const value = fields[i + 1];
-      if (!Buffer.isBuffer(value)) continue;
-      const result = decodeClusterMessage(value);
-      if (result.ok) out.push({ id, message: result.value });
-      else onError(result.error);
-    }
+    const result = decodeEntry(fields);
+    if (!result.ok) onError(result.error);
+    else if (result.value !== undefined) out.push({ id, message: result.value });
   }
   return out;
 }
@@ -110,7 +148,7 @@ export class StreamConnection {
     this.#maxLen = opts.maxLen ?? 10_000;
     this.#readCount = opts.readCount ?? 100;
     this.#blockMs = opts.blockTimeMs ?? 5000;
-    this.#xaddArgs = ["XADD", this.stream, "MAXLEN", "~", String(this.#maxLen), "*", "m"];
+    this.#xaddArgs = ["XADD", this.stream, "MAXLEN", "~", String(this.#maxLen), "*"];
   }
 
   /** Adds a namespace; the first one starts the read loop. Resolves once reading. */
@@ -136,9 +174,9 @@ export class StreamConnection {
    * calls, also across a reconnect: see {@link #drain}.
    */
   publish(message: ClusterMessage): Promise<string> {
-    const bytes = asBuffer(encodeClusterMessage(message));
+    const fields = encodeEntry(message);
     return new Promise((resolve, reject) => {
-      this.#outbox.push({ bytes, attempts: 0, resolve, reject });
+      this.#outbox.push({ fields, attempts: 0, resolve, reject });
       if (!this.#draining) void this.#drain();
     });
   }
@@ -154,7 +192,7 @@ export class StreamConnection {
     while (this.#outbox.length > 0) {
       const batch = this.#outbox.splice(0, this.#outbox.length);
       const results = await Promise.allSettled(
-        batch.map((item) => this.client.sendCommand<unknown>([...this.#xaddArgs, item.bytes])),
+        batch.map((item) => this.client.sendCommand<unknown>([...this.#xaddArgs, ...item.fields])),
       );
       const retry: OutboxItem[] = [];
       results.forEach((result, i) => {

@@ -27,7 +27,6 @@ import type {
   SocketId,
 } from "../../adapter/types.js";
 import { type Packet, PacketType } from "../../protocol/socket.js";
-import { asBuffer } from "../redis/client.js";
 import { STREAM_ID, type StreamConnection } from "./stream-connection.js";
 
 /** Options of the Redis Streams adapter. */
@@ -312,13 +311,19 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     });
   }
 
+  /**
+   * Writes a session as socket.io's Redis Streams adapter does (base64 of msgpack `{ sid, pid,
+   * rooms, data }`), so a client can recover on a socket.io node as well as on a Tether node.
+   */
   #store(pid: PrivateSessionId, session: StoredSession): Promise<void> | undefined {
     if (this.#maxDuration === undefined) return undefined;
-    const bytes = asBuffer(encode(session, { ignoreUndefined: true }));
+    const text = Buffer.from(encode({ ...session, pid }, { ignoreUndefined: true })).toString(
+      "base64",
+    );
     return this.#write([
       "SET",
       this.#sessionPrefix + pid,
-      bytes,
+      text,
       "PX",
       String(Math.ceil(this.#maxDuration)),
     ]);
@@ -361,7 +366,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (!Buffer.isBuffer(raw)) return undefined;
     let stored: StoredSession | undefined;
     try {
-      stored = validStored(decode(raw));
+      stored = validStored(decode(Buffer.from(raw.toString(), "base64")));
     } catch {
       return undefined;
     }

@@ -3,8 +3,6 @@
  * compatible client (with modules, scripts, or a test double over a real server) fits.
  */
 
-import type { ClusterMessage } from "../../adapter/cluster-message.js";
-
 /** A pub/sub listener in buffer mode. */
 export type BufferListener = (message: Buffer, channel: Buffer) => unknown;
 
@@ -18,6 +16,16 @@ export interface RedisCommandClient {
 
 /** A client in subscriber mode (`pubClient.duplicate()` after `connect()`). */
 export interface RedisSubscriberClient {
+  pSubscribe(
+    patterns: string | string[],
+    listener: BufferListener,
+    bufferMode: true,
+  ): Promise<void>;
+  pUnsubscribe(
+    patterns: string | string[],
+    listener: BufferListener,
+    bufferMode: true,
+  ): Promise<void>;
   subscribe(channels: string | string[], listener: BufferListener, bufferMode: true): Promise<void>;
   unsubscribe(
     channels: string | string[],
@@ -36,51 +44,25 @@ export interface RedisSubscriberClient {
   ): Promise<void>;
 }
 
-/** Whether the Redis server speaks sharded pub/sub (`SPUBLISH`, Redis ≥ 7). */
-export async function supportsShardedPubSub(client: RedisCommandClient): Promise<boolean> {
-  const info = await client.sendCommand<unknown>(["INFO", "server"]);
-  const text = Buffer.isBuffer(info) ? info.toString() : String(info);
-  const match = /redis_version:(\d+)/.exec(text);
-  return match !== null && Number(match[1]) >= 7;
-}
-
-/** A view of msgpack bytes as a Buffer, without copying. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 /**
- * Whether a room name has the shape of a socket id (20 base64url characters). Such private
- * rooms never get their own channel: the one socket in it lives on one node, and the publisher
- * cannot tell which.
+ * Whether a room name has the length of a socket id (20 characters), as socket.io's sharded
+ * adapter decides: such rooms never get their own channel (the one socket in a private room lives
+ * on one node, and the publisher cannot tell which), so every node must agree on the rule.
  */
 export function looksLikeSocketId(room: string): boolean {
-  return room.length === 20 && /^[A-Za-z0-9_-]+$/.test(room);
-}
-
-/** The namespace's main channel: every message that has no room channel of its own. */
-export function mainChannel(key: string, nsp: string): string {
-  return `${key}#${nsp}#`;
-}
-
-/** A room's own channel (sharded pub/sub only). */
-export function roomChannel(key: string, nsp: string, room: string): string {
-  return `${mainChannel(key, nsp)}${room}#`;
+  return room.length === 20;
 }
 
 /**
- * Where `message` is published. With sharded pub/sub, a broadcast without acks to exactly one
- * room (not a socket id) goes to that room's channel, so only nodes with members receive it;
- * everything else goes to the namespace's main channel.
+ * The subscriber count of `channel` (`PUBSUB NUMSUB` or `SHARDNUMSUB`): socket.io's Redis adapters
+ * count the cluster's nodes this way, so Tether nodes count the same.
  */
-export function publishChannel(key: string, message: ClusterMessage, sharded: boolean): string {
-  if (!sharded || message.type !== "broadcast" || message.requestId !== undefined) {
-    return mainChannel(key, message.nsp);
-  }
-  const rooms = message.opts.rooms;
-  const [room] = rooms;
-  if (rooms.length !== 1 || room === undefined || looksLikeSocketId(room)) {
-    return mainChannel(key, message.nsp);
-  }
-  return roomChannel(key, message.nsp, room);
+export async function countSubscribers(
+  client: RedisCommandClient,
+  command: "NUMSUB" | "SHARDNUMSUB",
+  channel: string,
+): Promise<number> {
+  const reply = await client.sendCommand<unknown>(["PUBSUB", command, channel]);
+  const count = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+  return Number.isSafeInteger(count) && count >= 0 ? count : 0;
 }

@@ -1,182 +1,167 @@
 /**
- * The Redis pub/sub adapter: cluster messages over Redis channels.
+ * The Redis pub/sub adapter speaking socket.io's classic protocol (see classic-protocol.ts), so
+ * Tether nodes and socket.io nodes running `@socket.io/redis-adapter`'s `createAdapter` on one
+ * Redis and key form one cluster, and `@socket.io/redis-emitter` reaches Tether's clients.
  *
- * Channels (`key` defaults to `socket.io`):
- *   `<key>#<nsp>#`            every node of the namespace (requests, heartbeats, broadcasts)
- *   `<key>#<nsp>#<room>#`     sharded mode only: broadcasts to exactly one room, no ack; a node
- *                             subscribes while it has members in the room
- *   `<key>-response#<nsp>#<uid>#`  responses to node `uid`
+ *   subscribe:  PSUBSCRIBE <key>#<nsp>#*        broadcasts (room channels filtered locally)
+ *               SUBSCRIBE  <key>-request#<nsp>#  requests, Tether heartbeats; node count
+ *                          <key>-response#<nsp>#, <key>-response#<nsp>#<uid>#  responses
  *
- * Sharded mode uses `SPUBLISH`/`SSUBSCRIBE` (Redis ≥ 7), so in a Redis Cluster a message only
- * travels to the shard owning its channel and a node only receives the rooms it serves.
+ * Node count: the request channel's subscriber count (`PUBSUB NUMSUB`), as socket.io counts, so
+ * requests wait for socket.io's nodes (which send no heartbeat) as well as Tether's.
  */
 import { ClusterAdapter, type ClusterAdapterOptions } from "../../adapter/cluster-adapter.js";
+import { ClusterErrorCodes, type ClusterMessage } from "../../adapter/cluster-message.js";
+import type { AdapterHost } from "../../adapter/types.js";
+import { type Result, TetherError } from "../../shared/errors.js";
 import {
-  ClusterErrorCodes,
-  type ClusterMessage,
-  decodeClusterMessage,
-  encodeClusterMessage,
-} from "../../adapter/cluster-message.js";
-import type { AdapterHost, Room, SocketId } from "../../adapter/types.js";
-import { TetherError } from "../../shared/errors.js";
+  type ClassicChannels,
+  type ClassicDecoded,
+  classicChannels,
+  decodeClassicBroadcast,
+  decodeClassicRequest,
+  decodeClassicResponse,
+  encodeClassic,
+  type LegacyQuery,
+} from "./classic-protocol.js";
 import {
-  asBuffer,
   type BufferListener,
-  looksLikeSocketId,
-  mainChannel,
-  publishChannel,
+  countSubscribers,
   type RedisCommandClient,
   type RedisSubscriberClient,
-  roomChannel,
-  supportsShardedPubSub,
 } from "./client.js";
+import { packBuffer } from "./wire.js";
 
-/** Options of {@link createAdapter}. */
+/** Options of `createAdapter`. */
 export interface RedisAdapterOptions extends ClusterAdapterOptions {
-  /** Prefix of every channel name. @default "socket.io" */
+  /** Prefix of every channel name; must match the other nodes'. @default "socket.io" */
   key?: string;
   /**
-   * Sharded pub/sub with one channel per room (`SPUBLISH`); `false` forces classic pub/sub
-   * with one channel per namespace. @default true when the server is Redis ≥ 7
+   * `true`: speak socket.io's sharded protocol instead (same as `createShardedAdapter`).
+   * @default false
    */
   sharded?: boolean;
 }
 
-/** What every namespace adapter of one `createAdapter()` call shares. */
-export class RedisConnection {
-  readonly pub: RedisCommandClient;
-  readonly sub: RedisSubscriberClient;
-  readonly key: string;
-  /** Resolves with the pub/sub mode once known. */
-  readonly sharded: Promise<boolean>;
-
-  constructor(pub: RedisCommandClient, sub: RedisSubscriberClient, opts: RedisAdapterOptions) {
-    this.pub = pub;
-    this.sub = sub;
-    this.key = opts.key ?? "socket.io";
-    const forced = opts.sharded;
-    this.sharded =
-      forced === undefined
-        ? supportsShardedPubSub(pub).catch(() => false)
-        : Promise.resolve(forced);
-  }
+/** Reports a failed subscribe or publish as the adapter's `error` event. */
+export function transportError(what: string, err: unknown): TetherError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new TetherError(ClusterErrorCodes.PUBLISH_FAILED, `redis ${what} failed: ${why}`, {
+    cause: err,
+  });
 }
 
-/** A namespace's adapter over Redis pub/sub. */
+/** A namespace's adapter over Redis pub/sub, in socket.io's classic protocol. */
 export class RedisAdapter extends ClusterAdapter {
-  readonly #conn: RedisConnection;
-  readonly #main: string;
-  readonly #response: string;
-  #ready: Promise<boolean> = Promise.resolve(false);
-  #sharded = false;
-  /** Per-room chain of (un)subscribe operations, so they apply in order. */
-  readonly #roomOps = new Map<Room, Promise<void>>();
-  readonly #listener: BufferListener = (message) => this.#onBuffer(message);
+  readonly #pub: RedisCommandClient;
+  readonly #sub: RedisSubscriberClient;
+  readonly #ch: ClassicChannels;
+  readonly #own: string;
+  #ready: Promise<void> = Promise.resolve();
+  readonly #onBroadcast: BufferListener = (message, channel) =>
+    this.#onPattern(message, channel.toString());
+  readonly #onRequestOrResponse: BufferListener = (message, channel) =>
+    this.#onChannel(message, channel.toString());
 
-  constructor(nsp: AdapterHost, conn: RedisConnection, opts: RedisAdapterOptions = {}) {
+  constructor(
+    nsp: AdapterHost,
+    pub: RedisCommandClient,
+    sub: RedisSubscriberClient,
+    opts: RedisAdapterOptions = {},
+  ) {
     super(nsp, opts);
-    this.#conn = conn;
-    this.#main = mainChannel(conn.key, nsp.name);
-    this.#response = `${conn.key}-response#${nsp.name}#${this.uid}#`;
+    this.#pub = pub;
+    this.#sub = sub;
+    this.#ch = classicChannels(opts.key ?? "socket.io", nsp.name);
+    this.#own = this.#ch.responseTo(this.uid);
   }
 
   override init(): Promise<void> {
-    this.#ready = this.#conn.sharded.then(async (sharded) => {
-      this.#sharded = sharded;
-      const sub = this.#conn.sub;
-      if (sharded) await sub.sSubscribe([this.#main, this.#response], this.#listener, true);
-      else await sub.subscribe([this.#main, this.#response], this.#listener, true);
-      return sharded;
-    });
-    this.on("create-room", (room) => this.#roomOp(room, "subscribe"));
-    this.on("delete-room", (room) => this.#roomOp(room, "unsubscribe"));
+    const ch = this.#ch;
+    this.#ready = Promise.all([
+      this.#sub.pSubscribe(ch.pattern, this.#onBroadcast, true),
+      this.#sub.subscribe([ch.request, ch.response, this.#own], this.#onRequestOrResponse, true),
+    ]).then(() => undefined);
     super.init();
-    return this.#ready.then(
-      () => undefined,
-      (err: unknown) => this.#fail(err),
-    );
+    return this.#ready.catch((err: unknown) => {
+      this.emitReserved("error", transportError("subscribe", err));
+    });
   }
 
   override async close(): Promise<void> {
     await super.close();
-    const sub = this.#conn.sub;
-    const rooms = [...this.#roomOps.keys()].map((r) => this.#roomChannel(r));
-    const channels = [this.#main, this.#response, ...(this.#sharded ? rooms : [])];
-    await (this.#sharded
-      ? sub.sUnsubscribe(channels, this.#listener, true)
-      : sub.unsubscribe(channels, this.#listener, true)
-    ).catch(() => undefined);
-    this.#roomOps.clear();
+    const ch = this.#ch;
+    await Promise.all([
+      this.#sub.pUnsubscribe(ch.pattern, this.#onBroadcast, true),
+      // One channel per call (node-redis v4 mishandles several channels with one listener).
+      ...[ch.request, ch.response, this.#own].map((c) =>
+        this.#sub.unsubscribe(c, this.#onRequestOrResponse, true),
+      ),
+    ]).catch(() => undefined);
   }
 
-  /** Waits for the room channels of newly joined rooms, so a broadcast right after reaches us. */
-  override addAll(id: SocketId, rooms: Iterable<Room>): Promise<void> {
-    const list = [...rooms];
-    super.addAll(id, list);
-    const waits: Promise<void>[] = [];
-    for (const room of list) {
-      const op = this.#roomOps.get(room);
-      if (op) waits.push(op);
-    }
-    return Promise.all(waits).then(() => undefined);
+  protected override async countPeers(): Promise<number> {
+    return Math.max(0, (await countSubscribers(this.#pub, "NUMSUB", this.#ch.request)) - 1);
   }
 
-  #roomChannel(room: Room): string {
-    return roomChannel(this.#conn.key, this.nsp.name, room);
+  #onPattern(bytes: Buffer, channel: string): void {
+    if (!channel.startsWith(this.#ch.main)) return;
+    // A room channel: only nodes with members deliver (as socket.io's nodes do).
+    const room = channel.slice(this.#ch.main.length, -1);
+    if (room !== "" && !this.rooms.has(room)) return;
+    this.#dispatch(decodeClassicBroadcast(bytes, this.nsp.name));
   }
 
-  #roomOp(room: Room, op: "subscribe" | "unsubscribe"): void {
-    if (looksLikeSocketId(room)) return;
-    const prev = this.#roomOps.get(room) ?? this.#ready.then(() => undefined);
-    const next = prev.then(async () => {
-      if (!this.#sharded) return;
-      const channel = this.#roomChannel(room);
-      if (op === "subscribe") await this.#conn.sub.sSubscribe(channel, this.#listener, true);
-      else await this.#conn.sub.sUnsubscribe(channel, this.#listener, true);
-    });
-    const settled = next.catch((err: unknown) => this.#fail(err));
-    this.#roomOps.set(room, settled);
-    if (op === "unsubscribe") {
-      void settled.then(() => {
-        if (this.#roomOps.get(room) === settled) this.#roomOps.delete(room);
-      });
-    }
+  #onChannel(bytes: Buffer, channel: string): void {
+    const nsp = this.nsp.name;
+    if (channel === this.#ch.request) this.#dispatch(decodeClassicRequest(bytes, nsp));
+    else this.#dispatch(decodeClassicResponse(bytes, nsp));
   }
 
-  #fail(err: unknown): void {
-    const why = err instanceof Error ? err.message : String(err);
-    this.emitReserved(
-      "error",
-      new TetherError(ClusterErrorCodes.PUBLISH_FAILED, `redis subscribe failed: ${why}`, {
-        cause: err,
-      }),
-    );
-  }
-
-  #onBuffer(bytes: Buffer): void {
-    const result = decodeClusterMessage(bytes);
+  #dispatch(result: Result<ClassicDecoded>): void {
     if (!result.ok) {
       this.emitReserved("error", result.error);
       return;
     }
-    this.onMessage(result.value);
+    const message = result.value;
+    if (message === undefined) return;
+    if (message.type === "legacy") {
+      if (message.uid !== this.uid) void this.#answerLegacy(message);
+      return;
+    }
+    this.onMessage(message);
+  }
+
+  /** Answers socket.io's `sockets()` / `allRooms()` queries, so they do not time out on us. */
+  async #answerLegacy(q: LegacyQuery): Promise<void> {
+    const body =
+      q.kind === "all-rooms"
+        ? { requestId: q.requestId, rooms: [...this.rooms.keys()] }
+        : {
+            requestId: q.requestId,
+            sockets: (
+              await this.fetchSockets({ rooms: new Set(q.rooms), flags: { local: true } })
+            ).map((s) => s.id),
+          };
+    await this.#publishRaw(this.#ch.responseTo(q.uid), packBuffer({ uid: this.uid, ...body }));
+  }
+
+  async #publishRaw(channel: string, bytes: Buffer): Promise<void> {
+    await this.#ready;
+    await this.#pub.sendCommand(["PUBLISH", channel, bytes]).catch((err: unknown) => {
+      this.emitReserved("error", transportError("publish", err));
+    });
   }
 
   protected override async publish(message: ClusterMessage): Promise<void> {
     await this.#ready;
-    const command = this.#sharded ? "SPUBLISH" : "PUBLISH";
-    const bytes = asBuffer(encodeClusterMessage(message));
-    await this.#conn.pub.sendCommand([
-      command,
-      publishChannel(this.#conn.key, message, this.#sharded),
-      bytes,
-    ]);
+    const out = encodeClassic(this.#ch, message);
+    await this.#pub.sendCommand(["PUBLISH", out.channel, out.bytes]);
   }
 
   protected override async publishResponse(uid: string, message: ClusterMessage): Promise<void> {
     await this.#ready;
-    const command = this.#sharded ? "SPUBLISH" : "PUBLISH";
-    const channel = `${this.#conn.key}-response#${this.nsp.name}#${uid}#`;
-    await this.#conn.pub.sendCommand([command, channel, asBuffer(encodeClusterMessage(message))]);
+    const out = encodeClassic(this.#ch, message, uid);
+    await this.#pub.sendCommand(["PUBLISH", out.channel, out.bytes]);
   }
 }
