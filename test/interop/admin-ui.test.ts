@@ -186,5 +186,39 @@ for (const mode of MODES) {
         );
       });
     });
+
+    it("an emit operation with a non-string event name reaches no client and drops none", async () => {
+      f = await startServer({}, mode);
+      const { io, client } = f;
+      instrument(io as unknown as Parameters<typeof instrument>[0], {
+        auth: false,
+        mode: "development",
+      });
+      const user = client("/");
+      await next(user, "connect");
+      const dropped: string[] = [];
+      user.on("disconnect", (reason) => dropped.push(reason));
+      const got: unknown[][] = [];
+      user.onAny((...args: unknown[]) => got.push(args));
+      const admin = client("/admin");
+      await next(admin, "connect");
+      const reported: unknown[] = [];
+      const consoleError = console.error;
+      console.error = (...args: unknown[]) => reported.push(args);
+      try {
+        for (const ev of [null, true, {}, [], ["x"], { toString: "x" }]) {
+          admin.emit("emit", "/", null, ev, "payload");
+          admin.emit("emit", "/", "", ev);
+        }
+        admin.emit("emit", "/", null, "fine", "payload");
+        const [fine] = await next<[string]>(user, "fine");
+        assert.equal(fine, "payload");
+        assert.equal(reported.length, 12, "each malformed operation was reported");
+      } finally {
+        console.error = consoleError;
+      }
+      assert.deepEqual(got, [["fine", "payload"]]);
+      assert.deepEqual(dropped, []);
+    });
   });
 }
