@@ -112,6 +112,12 @@ export class BroadcastOperator<
    * @example io.to("room").emit("hello", "world");
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    // An event name arriving from the network (e.g. @socket.io/admin-ui's "emit" operation)
+    // may be anything; a packet whose first element is not a string or number makes every
+    // official client drop its connection with "parse error".
+    if (typeof ev !== "string" && typeof ev !== "number") {
+      throw new TetherError(SocketErrorCodes.INVALID_ARGUMENT, "an event name must be a string");
+    }
     if (RESERVED_EVENTS.has(ev)) {
       throw new TetherError(SocketErrorCodes.RESERVED_EVENT, `"${ev}" is a reserved event name`);
     }
