@@ -13,6 +13,27 @@ import type { ResolvedOptions } from "./options.js";
  */
 export const isNode = false;
 
+/**
+ * How received binary is delivered (engine.io-client's `binaryType`): `nodebuffer` gives the
+ * bytes as they came (a Buffer in Node, a Uint8Array in browsers), `arraybuffer` an ArrayBuffer,
+ * `blob` a Blob (browsers).
+ */
+export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
+
+/** A received message: text, or binary as the socket's `binaryType` asks. */
+export type MessageData = string | Uint8Array | ArrayBuffer | Blob;
+
+/**
+ * Received bytes as `binaryType` asks. In browsers the bytes always fill their buffer (a
+ * WebSocket's ArrayBuffer, a decoded base64 record), so `arraybuffer` needs no copy.
+ */
+export const asBinaryType = (d: Uint8Array, type: BinaryType): MessageData =>
+  type === "blob"
+    ? new Blob([d as Uint8Array<ArrayBuffer>])
+    : type === "arraybuffer"
+      ? (d.buffer as ArrayBuffer)
+      : d;
+
 /** One long-polling HTTP request. */
 export interface HttpRequest {
   readonly method: "GET" | "POST";
@@ -41,7 +62,8 @@ export interface WebSocketLike {
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string | Uint8Array): void;
+  /** `options` reaches `ws` (per-message `compress`); browsers ignore it. */
+  send(data: string | Uint8Array, options?: { compress?: boolean }): void;
   close(code?: number, reason?: string): void;
 }
 

@@ -80,7 +80,7 @@ export class WebSocketTransport implements ClientTransport {
     const ws = this.#ws;
     if (ws === undefined || this.#state !== "open") return;
     this.#sending = true;
-    for (const p of packets) ws.send(encodeFrame(p));
+    for (const p of packets) ws.send(encodeFrame(p), p.options);
     // Report the drain asynchronously, like the network would, so callers never re-enter.
     queueMicrotask(() => {
       this.#sending = false;
