@@ -16,6 +16,11 @@ import { Server } from "engine.io";
 import type { TransportName } from "../../src/protocol/engine.js";
 
 const self = fileURLToPath(import.meta.url);
+/** The environment without the test runner's: the child is a plain program, not a test file. */
+const childEnv = () => {
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  return env;
+};
 const root = join(dirname(self), "../..");
 /** Messages the server sends after the client's `go`: m0 … m100. */
 const COUNT = 101;
@@ -114,7 +119,7 @@ function runChild(scenarios: [TransportName, Throwing][]): Promise<Record<string
       {
         cwd: root,
         timeout: 60_000,
-        env: { ...process.env, ENGINE_LISTENER_CHILD: JSON.stringify(scenarios) },
+        env: { ...childEnv(), ENGINE_LISTENER_CHILD: JSON.stringify(scenarios) },
       },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
