@@ -277,9 +277,9 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   #onPacket(p: ClientPacket): void {
     const s = this.#state;
     if (s === "closed") return;
-    // Binary is always a message, and arrives as bytes.
+    // Decoded packets are fresh objects: binary (bytes, always a message) is mapped in place.
     if (typeof p.data === "object")
-      p = { type: "message", data: asBinaryType(p.data as Uint8Array, this.binaryType) };
+      (p as { data: MessageData }).data = asBinaryType(p.data as Uint8Array, this.binaryType);
     this.emitReserved("packet", p);
     switch (p.type) {
       case "open":
