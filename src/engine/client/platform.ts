@@ -14,9 +14,9 @@ import type { ResolvedOptions } from "./options.js";
 export const isNode = false;
 
 /**
- * How received binary is delivered (engine.io-client's `binaryType`): `nodebuffer` gives the
- * bytes as they came (a Buffer in Node, a Uint8Array in browsers), `arraybuffer` an ArrayBuffer,
- * `blob` a Blob (browsers).
+ * How received binary is delivered (engine.io-client's `binaryType`): in Node, `nodebuffer` gives
+ * Buffers and `arraybuffer` ArrayBuffers; in browsers, `blob` gives Blobs and anything else
+ * ArrayBuffers.
  */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
 
@@ -24,15 +24,12 @@ export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
 export type MessageData = string | Uint8Array | ArrayBuffer | Blob;
 
 /**
- * Received bytes as `binaryType` asks. In browsers the bytes always fill their buffer (a
- * WebSocket's ArrayBuffer, a decoded base64 record), so `arraybuffer` needs no copy.
+ * Received bytes as `binaryType` asks: a Blob for `blob`, else (as engine.io-client in browsers)
+ * an ArrayBuffer. Browser bytes always fill their buffer (a WebSocket's ArrayBuffer, a decoded
+ * base64 record), so no copy is made.
  */
 export const asBinaryType = (d: Uint8Array, type: BinaryType): MessageData =>
-  type === "blob"
-    ? new Blob([d as Uint8Array<ArrayBuffer>])
-    : type === "arraybuffer"
-      ? (d.buffer as ArrayBuffer)
-      : d;
+  type === "blob" ? new Blob([d as Uint8Array<ArrayBuffer>]) : (d.buffer as ArrayBuffer);
 
 /** One long-polling HTTP request. */
 export interface HttpRequest {
