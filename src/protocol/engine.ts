@@ -36,6 +36,8 @@ export type RawData = string | Uint8Array;
 export interface EnginePacket {
   readonly type: EnginePacketType;
   readonly data?: RawData | undefined;
+  /** Options of an outgoing packet (engine.io-client's `{ compress }`). */
+  readonly options?: { readonly compress?: boolean } | undefined;
 }
 
 /** Separates packets in a long-polling payload (v4). */

@@ -4,10 +4,11 @@
  */
 export { ENGINE_PROTOCOL as protocol } from "../../protocol/engine.js";
 export type { EngineClientOptions, NodeTlsOptions, TransportOverrides } from "./options.js";
-export type { Platform } from "./platform.js";
+export type { BinaryType, MessageData, Platform } from "./platform.js";
 export { isNode, platform as clientPlatform } from "./platform.node.js";
 export {
   type ClientCloseReason,
+  type ClientPacket,
   ClientSocket,
   type ClientSocketEvents,
   type ClientSocketState,

@@ -10,15 +10,29 @@ import { WebSocket as NodeWebSocket } from "ws";
 import { CookieJar } from "./cookie-jar.js";
 import { buildHeaders, type ResolvedOptions } from "./options.js";
 import type {
+  BinaryType,
   CookieStore,
   HttpRequest,
   HttpResponse,
+  MessageData,
   Platform,
   WebSocketLike,
 } from "./platform.js";
 
 /** See `platform.ts`: true here, false in the browser build. */
 export const isNode = true;
+
+/**
+ * Node's `binaryType`: `arraybuffer` gives an ArrayBuffer (copied when the bytes are a view of
+ * part of one, as pooled Buffers are); otherwise the Buffer as it came, as engine.io-client's.
+ */
+export function asBinaryType(d: Uint8Array, type: BinaryType): MessageData {
+  if (type !== "arraybuffer") return d;
+  const { buffer, byteOffset, byteLength } = d;
+  return (
+    byteLength === buffer.byteLength ? buffer : buffer.slice(byteOffset, byteOffset + byteLength)
+  ) as ArrayBuffer;
+}
 
 function setCookiesOf(res: IncomingMessage): string[] {
   return res.headers["set-cookie"] ?? [];

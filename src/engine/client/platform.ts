@@ -13,6 +13,24 @@ import type { ResolvedOptions } from "./options.js";
  */
 export const isNode = false;
 
+/**
+ * How received binary is delivered (engine.io-client's `binaryType`): in Node, `nodebuffer` gives
+ * Buffers and `arraybuffer` ArrayBuffers; in browsers, `blob` gives Blobs and anything else
+ * ArrayBuffers.
+ */
+export type BinaryType = "nodebuffer" | "arraybuffer" | "blob";
+
+/** A received message: text, or binary as the socket's `binaryType` asks. */
+export type MessageData = string | Uint8Array | ArrayBuffer | Blob;
+
+/**
+ * Received bytes as `binaryType` asks: a Blob for `blob`, else (as engine.io-client in browsers)
+ * an ArrayBuffer. Browser bytes always fill their buffer (a WebSocket's ArrayBuffer, a decoded
+ * base64 record), so no copy is made.
+ */
+export const asBinaryType = (d: Uint8Array, type: BinaryType): MessageData =>
+  type === "blob" ? new Blob([d as Uint8Array<ArrayBuffer>]) : (d.buffer as ArrayBuffer);
+
 /** One long-polling HTTP request. */
 export interface HttpRequest {
   readonly method: "GET" | "POST";
@@ -41,7 +59,8 @@ export interface WebSocketLike {
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
-  send(data: string | Uint8Array): void;
+  /** `options` reaches `ws` (per-message `compress`); browsers ignore it. */
+  send(data: string | Uint8Array, options?: { compress?: boolean }): void;
   close(code?: number, reason?: string): void;
 }
 

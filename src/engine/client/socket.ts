@@ -14,9 +14,10 @@
 import { type SendableData, toRawData } from "../../parser/engine/index.js";
 import type { EnginePacket, HandshakeData, RawData, TransportName } from "../../protocol/engine.js";
 import { Emitter } from "../../shared/emitter.js";
+import { type Timers, timersFor } from "../../shared/timers.js";
 import { type EngineClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
-import type { CookieStore } from "./platform.js";
-import { isNode, platform } from "./platform.node.js";
+import type { BinaryType, CookieStore, MessageData } from "./platform.js";
+import { asBinaryType, isNode, platform } from "./platform.node.js";
 import { noopHandler, PollingTransport } from "./polling.js";
 import { type ClientTransport, TransportError, type TransportHandler } from "./transport.js";
 import { WebSocketTransport } from "./websocket.js";
@@ -35,6 +36,11 @@ export interface PacketOptions {
   compress?: boolean;
 }
 
+/** A packet as the `packet` and `packetCreate` events carry it. */
+export interface ClientPacket extends Omit<EnginePacket, "data"> {
+  readonly data?: MessageData | undefined;
+}
+
 /** Lifecycle states of {@link ClientSocket}. */
 export type ClientSocketState = "opening" | "open" | "upgrading" | "closing" | "closed";
 
@@ -42,10 +48,10 @@ export type ClientSocketState = "opening" | "open" | "upgrading" | "closing" | "
 export type ClientSocketEvents = {
   open: () => void;
   handshake: (data: HandshakeData) => void;
-  packet: (packet: EnginePacket) => void;
+  packet: (packet: ClientPacket) => void;
   packetCreate: (packet: EnginePacket) => void;
-  data: (data: RawData) => void;
-  message: (data: RawData) => void;
+  data: (data: MessageData) => void;
+  message: (data: MessageData) => void;
   ping: () => void;
   drain: () => void;
   flush: () => void;
@@ -60,7 +66,7 @@ export type ClientSocketEvents = {
 let priorWebsocketSuccess = false;
 
 /** The `open` packet's body, or undefined when it is not a valid handshake. */
-function parseHandshake(data: RawData | undefined): HandshakeData | undefined {
+function parseHandshake(data: MessageData | undefined): HandshakeData | undefined {
   try {
     // A non-object (or null) body fails the checks (or throws on `.sid`): not a handshake.
     const h = JSON.parse(String(data)) as Record<string, unknown>;
@@ -99,6 +105,11 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   /** The transport in use. */
   transport: ClientTransport | undefined;
   readonly opts: ResolvedOptions;
+  /**
+   * How received binary is delivered; settable at any time, as engine.io-client's.
+   * @default "nodebuffer" in Node, "arraybuffer" in browsers
+   */
+  binaryType: BinaryType = isNode ? "nodebuffer" : "arraybuffer";
   #state: ClientSocketState = "opening";
   readonly #jar: CookieStore | undefined;
   #writeBuffer: EnginePacket[] = [];
@@ -110,7 +121,8 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   #pingTimeout = 0;
   #maxPayload = 0;
   #pingDeadline = 0;
-  #pingTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: unknown;
+  readonly #timers: Timers;
   #pageListeners: AbortController | undefined;
 
   constructor(uri?: string | EngineClientOptions, opts: EngineClientOptions = {}) {
@@ -120,6 +132,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       uri = undefined;
     }
     this.opts = resolveOptions(uri, opts);
+    this.#timers = timersFor(opts);
     this.#jar = isNode && this.opts.withCredentials ? platform.createCookieJar?.() : undefined;
     this.#listenToPage();
     this.#open();
@@ -147,7 +160,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
       callback = options;
       options = undefined;
     }
-    this.#sendPacket("message", toRawData(data), callback);
+    this.#sendPacket("message", toRawData(data), options, callback);
     return this;
   }
 
@@ -194,18 +207,27 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     return expired;
   }
 
+  /**
+   * A listener that throws must not unwind the transport's receive path (the rest of a polling
+   * payload, the next poll, `ws`'s frame parser): its error is rethrown from a microtask, where
+   * it surfaces as an uncaught exception in the application, and delivery goes on.
+   */
+  protected override callListener(l: (...a: unknown[]) => void, args: unknown[]): void {
+    try {
+      l(...args);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+
   #setState(next: ClientSocketState): void {
     if (next === "closed" || next === "closing") {
-      clearTimeout(this.#pingTimer);
+      this.#timers.clear(this.#pingTimer);
       this.#pingTimer = undefined;
     }
     this.#state = next;
-  }
-
-  #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
-    const t = setTimeout(fn, ms);
-    if (isNode && this.opts.autoUnref) (t as { unref?: () => void }).unref?.();
-    return t;
   }
 
   #open(): void {
@@ -252,9 +274,12 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     t.handler = this.#handler;
   }
 
-  #onPacket(p: EnginePacket): void {
+  #onPacket(p: ClientPacket): void {
     const s = this.#state;
     if (s === "closed") return;
+    // Decoded packets are fresh objects: binary (bytes, always a message) is mapped in place.
+    if (typeof p.data === "object")
+      (p as { data: MessageData }).data = asBinaryType(p.data as Uint8Array, this.binaryType);
     this.emitReserved("packet", p);
     switch (p.type) {
       case "open":
@@ -272,7 +297,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
     }
   }
 
-  #onHandshake(data: RawData | undefined): void {
+  #onHandshake(data: MessageData | undefined): void {
     const hs = parseHandshake(data);
     // Packets only arrive through the transport in use.
     const t = this.transport as ClientTransport;
@@ -298,20 +323,24 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
   }
 
   #resetPingTimeout(): void {
-    clearTimeout(this.#pingTimer);
+    const timers = this.#timers;
+    timers.clear(this.#pingTimer);
     const delay = this.#pingInterval + this.#pingTimeout;
     this.#pingDeadline = Date.now() + delay;
-    const check = () => {
-      const left = this.#pingDeadline - Date.now();
-      if (left > 0) this.#pingTimer = this.#timer(check, left);
-      else this.#onClose("ping timeout");
-    };
-    this.#pingTimer = this.#timer(check, delay);
+    const t = timers.set(() => this.#onClose("ping timeout"), delay);
+    if (isNode && this.opts.autoUnref) (t as { unref?: () => void }).unref?.();
+    this.#pingTimer = t;
   }
 
-  #sendPacket(type: EnginePacket["type"], data?: RawData, callback?: () => void): void {
+  #sendPacket(
+    type: EnginePacket["type"],
+    data?: RawData,
+    options?: PacketOptions,
+    callback?: () => void,
+  ): void {
     if (this.#state === "closing" || this.#state === "closed") return;
-    const packet: EnginePacket = { type, data };
+    // As engine.io-client: every packet carries its options, `compress` defaulting to true.
+    const packet: EnginePacket = { type, data, options: { compress: options?.compress !== false } };
     this.#writeBuffer.push(packet);
     this.emitReserved("packetCreate", packet);
     if (callback) this.once("flush", callback);

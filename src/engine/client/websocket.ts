@@ -51,14 +51,13 @@ export class WebSocketTransport implements ClientTransport {
       this.#state = "open";
       this.handler.onOpen();
     };
+    // destroy() detaches these handlers, so they never run on a closed transport.
     ws.onclose = (ev) => {
-      if (this.#state === "closed") return;
       const handler = this.handler;
       this.destroy();
       handler.onClose({ description: "websocket connection closed", context: ev });
     };
     ws.onerror = (ev) => {
-      if (this.#state === "closed") return;
       const handler = this.handler;
       this.destroy();
       handler.onError(new TransportError("websocket error", ev));
@@ -67,11 +66,12 @@ export class WebSocketTransport implements ClientTransport {
   }
 
   #onMessage(data: unknown): void {
-    let raw: string | Uint8Array;
-    if (typeof data === "string" || data instanceof Uint8Array) raw = data;
-    else if (data instanceof ArrayBuffer) raw = new Uint8Array(data);
-    else return;
-    const packet = parsePacket(raw);
+    // Text, a Buffer (`ws`, "nodebuffer") or an ArrayBuffer (browsers, "arraybuffer").
+    const packet = parsePacket(
+      typeof data === "string" || data instanceof Uint8Array
+        ? data
+        : new Uint8Array(data as ArrayBuffer),
+    );
     if (packet) this.handler.onPacket(packet);
     else this.handler.onError(new TransportError("parse error"));
   }
@@ -80,7 +80,7 @@ export class WebSocketTransport implements ClientTransport {
     const ws = this.#ws;
     if (ws === undefined || this.#state !== "open") return;
     this.#sending = true;
-    for (const p of packets) ws.send(encodePacket(p));
+    for (const p of packets) ws.send(encodePacket(p), p.options);
     // Report the drain asynchronously, like the network would, so callers never re-enter.
     queueMicrotask(() => {
       this.#sending = false;

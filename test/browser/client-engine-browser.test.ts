@@ -1,0 +1,165 @@
+/**
+ * The Engine.IO client inside the built browser bundle (`dist/bundles/socket.io.js`, reached as
+ * `socket.io.engine`) in headless Chromium, against the official server: a throwing `message`
+ * listener does not make the connection deaf, and `binaryType` gives ArrayBuffer (default) or
+ * Blob, over long-polling and WebSocket.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, skipWithoutChromium } from "../helpers/browser.js";
+import { serverKinds, type TestServer } from "../integration/client-servers.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const bundlePath = join(root, "dist/bundles/socket.io.js");
+const skip = skipWithoutChromium();
+
+function pages(req: IncomingMessage, res: ServerResponse): void {
+  if (req.url === "/tether/socket.io.js") {
+    res.writeHead(200, { "content-type": "application/javascript" });
+    res.end(readFileSync(bundlePath));
+    return;
+  }
+  if (req.url === "/") {
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end('<!doctype html><script src="/tether/socket.io.js"></script>');
+    return;
+  }
+  res.writeHead(404).end();
+}
+
+/** Page helper: polls `f` every 20 ms; resolves false after `ms`. */
+const UNTIL = `const until = async (f, ms = 10000) => {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+};`;
+
+describe("engine client in Chromium", { skip }, () => {
+  let browser: Browser;
+  let server: TestServer;
+
+  before(async () => {
+    if (!existsSync(bundlePath)) {
+      const step = "../../scripts/build-steps/client-bundles.mjs";
+      const { default: build } = (await import(step)) as {
+        default: (root: string) => Promise<void>;
+      };
+      await build(root);
+    }
+    browser = await launchChromium();
+    const [official] = await serverKinds();
+    assert.ok(official);
+    server = await official.start(
+      {},
+      (io) =>
+        io.on("connection", (s) => {
+          s.on("burst", (n: number) => {
+            for (let i = 0; i < n; i++) s.emit("n", i);
+          });
+          s.on("bin", () => s.emit("b", Buffer.from([1, 2, 3])));
+        }),
+      pages,
+    );
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function page(): Promise<Page> {
+    const p = await (await browser.newContext()).newPage();
+    await p.goto(`${server.url}/`);
+    return p;
+  }
+
+  for (const transport of ["polling", "websocket"]) {
+    test(`after a 'message' listener throws, the next 100 messages arrive in order over ${transport}, with no reconnect`, async () => {
+      const p = await page();
+      const result = await p.evaluate(`(async () => {
+        ${UNTIL}
+        const errors = [];
+        window.addEventListener("error", (e) => errors.push(e.message));
+        const sock = io({ transports: ["${transport}"], reconnectionDelay: 100 });
+        let attempts = 0;
+        sock.io.on("reconnect_attempt", () => attempts++);
+        await until(() => sock.connected);
+        const engine = sock.io.engine;
+        const id = engine.id;
+        const got = [];
+        let thrown = false;
+        engine.on("message", (d) => {
+          // Socket.IO EVENT packets: 2["n",i].
+          if (typeof d !== "string" || !d.startsWith('2["n"')) return;
+          if (!thrown) {
+            thrown = true;
+            throw new Error("boom in the page");
+          }
+          got.push(JSON.parse(d.slice(1))[1]);
+        });
+        sock.emit("burst", 101);
+        await until(() => got.length >= 100);
+        await until(() => errors.length > 0, 1000);
+        return {
+          got,
+          errors,
+          attempts,
+          sameSession: sock.io.engine === engine && engine.id === id,
+          connected: sock.connected,
+          transport: engine.transport.name,
+        };
+      })()`);
+      assert.deepEqual(result, {
+        got: Array.from({ length: 100 }, (_, i) => i + 1),
+        errors: ["Uncaught Error: boom in the page"],
+        attempts: 0,
+        sameSession: true,
+        connected: true,
+        transport,
+      });
+    });
+
+    test(`binaryType gives ArrayBuffer by default and Blob when set to 'blob', over ${transport}`, async () => {
+      const p = await page();
+      const result = await p.evaluate(`(async () => {
+        ${UNTIL}
+        const sock = io({ transports: ["${transport}"] });
+        await until(() => sock.connected);
+        const engine = sock.io.engine;
+        const binary = [];
+        const args = [];
+        engine.on("message", (d) => typeof d !== "string" && binary.push(d));
+        sock.on("b", (a) => args.push(a));
+        const initial = engine.binaryType;
+        sock.emit("bin");
+        await until(() => args.length === 1);
+        engine.binaryType = "blob";
+        sock.emit("bin");
+        await until(() => args.length === 2);
+        const bytes = async (d) => [...new Uint8Array(d instanceof Blob ? await d.arrayBuffer() : d)];
+        return {
+          initial,
+          kinds: binary.map((d) => Object.prototype.toString.call(d)),
+          bytes: await Promise.all(binary.map(bytes)),
+          firstArgIsTheSame: args[0] === binary[0],
+        };
+      })()`);
+      assert.deepEqual(result, {
+        initial: "arraybuffer",
+        kinds: ["[object ArrayBuffer]", "[object Blob]"],
+        bytes: [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+        firstArgIsTheSame: true,
+      });
+    });
+  }
+});
