@@ -8,7 +8,7 @@
  *      └──── manager close (reconnects) / DISCONNECT from server / disconnect() ◀──┘
  * ```
  */
-import { isNode, type PacketOptions } from "../engine/client/index.js";
+import type { PacketOptions } from "../engine/client/index.js";
 import { isPlainObject } from "../parser/socket/index.js";
 import { type Packet, PacketType, RESERVED_EVENTS } from "../protocol/socket.js";
 import { Emitter } from "../shared/emitter.js";
@@ -67,23 +67,6 @@ interface QueuedPacket {
 
 /** Lifecycle of a client socket. */
 export type SocketState = "disconnected" | "connected";
-
-/**
- * Browsers get ArrayBuffer for binary, as from upstream's client (Node keeps Buffers). Converts
- * freshly decoded arguments in place; only changed entries are redefined (a `__proto__` own key
- * must not reach the prototype setter).
- */
-function toArrayBuffers(v: unknown): unknown {
-  if (v instanceof Uint8Array) return v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength);
-  if (Array.isArray(v) || isPlainObject(v)) {
-    for (const k of Object.keys(v)) {
-      const before = (v as Record<string, unknown>)[k];
-      const after = toArrayBuffers(before);
-      if (after !== before) Object.defineProperty(v, k, { value: after });
-    }
-  }
-  return v;
-}
 
 /**
  * The emitter a socket extends, typed without its own `emit`: a socket's `emit` sends to the
@@ -448,9 +431,7 @@ export class Socket<
   }
 
   #args(data: unknown): unknown[] {
-    const args = Array.isArray(data) ? data : [];
-    if (!isNode) toArrayBuffers(args);
-    return args;
+    return Array.isArray(data) ? data : [];
   }
 
   #onEvent(packet: Packet): void {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { decodeBase64, decodeBase64Portable, encodeBase64, isBase64 } from "../../src/shared/base64.js";
+import {
+  decodeBase64,
+  decodeBase64Portable,
+  encodeBase64,
+  isBase64,
+} from "../../src/shared/base64.js";
 
 // Characters of both base64 alphabets, padding, and a few strays.
 const CHARS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !*\n"];

@@ -17,6 +17,7 @@ import {
   SocketErrorCodes,
 } from "../../protocol/socket.js";
 import { TetherError } from "../../shared/errors.js";
+import { receivedBinary } from "./msgpack-binary.node.js";
 import type {
   DecodeResult,
   Decoder,
@@ -173,7 +174,7 @@ export class MsgpackPacketDecoder implements Decoder {
         `arguments nested deeper than ${maxDepth} levels`,
       );
     }
-    return { ok: true, packet: { type: t, nsp, data, id } };
+    return { ok: true, packet: { type: t, nsp, data: receivedBinary(data), id } };
   }
 
   destroy(): void {
