@@ -3,13 +3,13 @@
  * `packetCreate`, and `send(data, { compress })` reaching the WebSocket frame (RSV1 bit).
  */
 import assert from "node:assert/strict";
-import { createServer, type Server as HttpServer } from "node:http";
-import type { Socket as NetSocket } from "node:net";
+import { createServer } from "node:http";
 import { after, test } from "node:test";
 import { type Server as EioServer, Server } from "engine.io";
 import { type ClientPacket, ClientSocket } from "../../src/engine/client/index.js";
 import type { EnginePacket, TransportName } from "../../src/protocol/engine.js";
 import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
+import { sniffClientFrames } from "../helpers/ws-frames.js";
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -105,38 +105,6 @@ test("packetCreate carries each outgoing packet's options, compress defaulting t
   ]);
   await waitFor(() => flushed === 2, 5_000, "flush callbacks");
 });
-
-/** RSV1 (per-message compressed) of each text frame the client sends, read off the TCP stream. */
-function sniffClientFrames(http: HttpServer): boolean[] {
-  const compressed: boolean[] = [];
-  http.on("upgrade", (_req, socket: NetSocket) => {
-    let buf = Buffer.alloc(0);
-    socket.on("data", (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      for (;;) {
-        if (buf.length < 2) return;
-        const b0 = buf[0] as number;
-        const b1 = buf[1] as number;
-        let len = b1 & 0x7f;
-        let at = 2;
-        if (len === 126) {
-          if (buf.length < 4) return;
-          len = buf.readUInt16BE(2);
-          at = 4;
-        } else if (len === 127) {
-          if (buf.length < 10) return;
-          len = Number(buf.readBigUInt64BE(2));
-          at = 10;
-        }
-        if (b1 & 0x80) at += 4;
-        if (buf.length < at + len) return;
-        if ((b0 & 0x0f) === 1) compressed.push((b0 & 0x40) !== 0);
-        buf = buf.subarray(at + len);
-      }
-    });
-  });
-  return compressed;
-}
 
 test("send(data, { compress: false }) goes out as an uncompressed WebSocket frame with permessage-deflate on", async () => {
   const { eio, http, url } = await engineServer({ perMessageDeflate: { threshold: 0 } });
