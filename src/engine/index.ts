@@ -5,12 +5,16 @@
 export type { CloseReason, EnginePacket, RawData, TransportName } from "../protocol/engine.js";
 export { ErrorCodes, ErrorMessages } from "../protocol/engine.js";
 export {
+  type BinaryType,
   type ClientCloseReason,
+  type ClientPacket,
   ClientSocket,
   type ClientSocketEvents,
   type ClientSocketState,
   type ClientTransport,
   type EngineClientOptions,
+  type MessageData,
+  type PacketOptions,
   TransportError,
 } from "./client/index.js";
 export { EngineServerErrors } from "./server/errors.js";
