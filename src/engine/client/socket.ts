@@ -102,8 +102,8 @@ function pollingSize({ data }: EnginePacket): number {
 export class ClientSocket extends Emitter<ClientSocketEvents> {
   /** Session id, once the handshake is done. */
   id: string | undefined;
-  /** The transport in use. */
-  transport: ClientTransport | undefined;
+  /** The transport in use (set by the constructor; typed as present, as engine.io-client's). */
+  transport!: ClientTransport;
   readonly opts: ResolvedOptions;
   /**
    * How received binary is delivered; settable at any time, as engine.io-client's.
