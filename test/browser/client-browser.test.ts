@@ -4,49 +4,20 @@
  * long-polling when WebSocket is blocked, reconnection after a server restart.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, skipWithoutChromium } from "../helpers/browser.js";
-import { serverKinds, type TestServer } from "../integration/client-servers.js";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
+import { skipWithoutChromium } from "../helpers/browser.js";
+import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { serverKinds } from "../integration/client-servers.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const bundlePath = join(root, "dist/bundles/socket.io.js");
+const bundle = bundlePage("socket.io.js");
 const skip = skipWithoutChromium();
 const kinds = await serverKinds();
 
-function pages(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url === "/tether/socket.io.js") {
-    res.writeHead(200, { "content-type": "application/javascript" });
-    res.end(readFileSync(bundlePath));
-    return;
-  }
-  if (req.url === "/") {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end('<!doctype html><script src="/tether/socket.io.js"></script>');
-    return;
-  }
-  res.writeHead(404).end();
-}
-
-before(async () => {
-  if (skip || existsSync(bundlePath)) return;
-  const step = "../../scripts/build-steps/client-bundles.mjs";
-  const { default: build } = (await import(step)) as { default: (root: string) => Promise<void> };
-  await build(root);
-});
-
 for (const kind of kinds) {
   describe(`browser bundle against ${kind.name}`, { skip }, () => {
-    let browser: Browser;
-    let server: TestServer;
-
-    before(async () => {
-      browser = await launchChromium();
-      server = await kind.start(
+    const session = chromiumSession(bundle, (pages) =>
+      kind.start(
         {},
         (ioServer) =>
           ioServer.on("connection", (s) => {
@@ -57,22 +28,18 @@ for (const kind of kinds) {
             s.emit("hello", { bytes: Buffer.from([1, 2, 3]) });
           }),
         pages,
-      );
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+      ),
+    );
 
     async function open(blockWebSocket: boolean): Promise<Page> {
-      const context = await browser.newContext();
+      const context = await session.browser.newContext();
       if (blockWebSocket) {
         await context.addInitScript({
           content: 'Object.defineProperty(window, "WebSocket", { value: undefined });',
         });
       }
       const page = await context.newPage();
-      await page.goto(`${server.url}/`);
+      await page.goto(`${session.server.url}/`);
       // Scripts are strings: functions compiled by tsx would reference its helpers in the page.
       await page.evaluate(`
         window.events = [];
@@ -132,7 +99,7 @@ for (const kind of kinds) {
         "over polling",
       );
       assert.equal(await page.evaluate("window.sock.io.engine.transport.name"), "polling");
-      await server.restart();
+      await session.server.restart();
       await waitIn(
         "window.events.filter((e) => e === 'connect').length >= 2 && window.sock.connected",
       );

@@ -5,40 +5,15 @@
  * tab, a laptop waking up) are buffered and acknowledged after the reconnection.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, skipWithoutChromium } from "../helpers/browser.js";
-import { serverKinds, type TestServer } from "../integration/client-servers.js";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
+import { skipWithoutChromium } from "../helpers/browser.js";
+import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { serverKinds } from "../integration/client-servers.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const bundlePath = join(root, "dist/bundles/socket.io.min.js");
+const bundle = bundlePage("socket.io.min.js");
 const skip = skipWithoutChromium();
 const kinds = await serverKinds();
-
-function pages(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url === "/tether/socket.io.min.js") {
-    res.writeHead(200, { "content-type": "application/javascript" });
-    res.end(readFileSync(bundlePath));
-    return;
-  }
-  if (req.url === "/") {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end('<!doctype html><script src="/tether/socket.io.min.js"></script>');
-    return;
-  }
-  res.writeHead(404).end();
-}
-
-before(async () => {
-  if (skip || existsSync(bundlePath)) return;
-  const step = "../../scripts/build-steps/client-bundles.mjs";
-  const { default: build } = (await import(step)) as { default: (root: string) => Promise<void> };
-  await build(root);
-});
 
 // Page helpers, as a string: functions compiled by tsx would reference its helpers in the page.
 const prelude = `
@@ -58,12 +33,8 @@ const prelude = `
 
 for (const kind of kinds) {
   describe(`browser bundle drop-in behaviours against ${kind.name}`, { skip }, () => {
-    let browser: Browser;
-    let server: TestServer;
-
-    before(async () => {
-      browser = await launchChromium();
-      server = await kind.start(
+    const session = chromiumSession(bundle, (pages) =>
+      kind.start(
         {},
         (ioServer) =>
           ioServer.on("connection", (s) => {
@@ -74,16 +45,12 @@ for (const kind of kinds) {
             s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v));
           }),
         pages,
-      );
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+      ),
+    );
 
     async function open(): Promise<Page> {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/`);
+      const page = await session.browser.newPage();
+      await page.goto(`${session.server.url}/`);
       await page.evaluate(prelude);
       return page;
     }

@@ -5,32 +5,14 @@
  * Blob, over long-polling and WebSocket.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { dirname, join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { launchChromium, skipWithoutChromium } from "../helpers/browser.js";
-import { serverKinds, type TestServer } from "../integration/client-servers.js";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
+import { skipWithoutChromium } from "../helpers/browser.js";
+import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { serverKinds } from "../integration/client-servers.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const bundlePath = join(root, "dist/bundles/socket.io.js");
+const bundle = bundlePage("socket.io.js");
 const skip = skipWithoutChromium();
-
-function pages(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url === "/tether/socket.io.js") {
-    res.writeHead(200, { "content-type": "application/javascript" });
-    res.end(readFileSync(bundlePath));
-    return;
-  }
-  if (req.url === "/") {
-    res.writeHead(200, { "content-type": "text/html" });
-    res.end('<!doctype html><script src="/tether/socket.io.js"></script>');
-    return;
-  }
-  res.writeHead(404).end();
-}
 
 /** Page helper: polls `f` every 20 ms; resolves false after `ms`. */
 const UNTIL = `const until = async (f, ms = 10000) => {
@@ -43,21 +25,10 @@ const UNTIL = `const until = async (f, ms = 10000) => {
 };`;
 
 describe("engine client in Chromium", { skip }, () => {
-  let browser: Browser;
-  let server: TestServer;
-
-  before(async () => {
-    if (!existsSync(bundlePath)) {
-      const step = "../../scripts/build-steps/client-bundles.mjs";
-      const { default: build } = (await import(step)) as {
-        default: (root: string) => Promise<void>;
-      };
-      await build(root);
-    }
-    browser = await launchChromium();
+  const session = chromiumSession(bundle, async (pages) => {
     const [official] = await serverKinds();
     assert.ok(official);
-    server = await official.start(
+    return official.start(
       {},
       (io) =>
         io.on("connection", (s) => {
@@ -69,14 +40,10 @@ describe("engine client in Chromium", { skip }, () => {
       pages,
     );
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   async function page(): Promise<Page> {
-    const p = await (await browser.newContext()).newPage();
-    await p.goto(`${server.url}/`);
+    const p = await (await session.browser.newContext()).newPage();
+    await p.goto(`${session.server.url}/`);
     return p;
   }
 
