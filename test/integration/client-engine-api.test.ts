@@ -3,36 +3,14 @@
  * `packetCreate`, and `send(data, { compress })` reaching the WebSocket frame (RSV1 bit).
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import { after, test } from "node:test";
-import { type Server as EioServer, Server } from "engine.io";
-import { type ClientPacket, ClientSocket } from "../../src/engine/client/index.js";
+import { test } from "node:test";
+import type { ClientPacket } from "../../src/engine/client/index.js";
 import type { EnginePacket, TransportName } from "../../src/protocol/engine.js";
-import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
+import { engineHarness } from "../helpers/engine-server.js";
+import { onceEvent, waitFor } from "../helpers/wait.js";
 import { sniffClientFrames } from "../helpers/ws-frames.js";
 
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function engineServer(opts: ConstructorParameters<typeof Server>[0] = {}) {
-  const http = createServer();
-  const eio: EioServer = new Server(opts);
-  eio.attach(http);
-  const port = await listen(http);
-  cleanups.push(
-    () => closeServer(http),
-    () => eio.close(),
-  );
-  return { eio, http, url: `http://127.0.0.1:${port}` };
-}
-
-function client(url: string, opts: ConstructorParameters<typeof ClientSocket>[1] = {}) {
-  const c = new ClientSocket(url, opts);
-  cleanups.push(() => c.close());
-  return c;
-}
+const { engineServer, client } = engineHarness();
 
 for (const transport of ["polling", "websocket"] as TransportName[]) {
   test(`binaryType 'arraybuffer' delivers exact ArrayBuffers over ${transport}; the default delivers Buffers`, async () => {

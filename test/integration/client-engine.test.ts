@@ -1,34 +1,12 @@
 /** The Engine.IO client against the official `engine.io` server (and a raw ws server). */
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
-import { after, test } from "node:test";
-import { type Server as EioServer, Server } from "engine.io";
+import { test } from "node:test";
 import { WebSocketServer } from "ws";
-import { ClientSocket } from "../../src/engine/client/index.js";
+import { engineHarness } from "../helpers/engine-server.js";
 import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
 
-const cleanups: (() => unknown)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function engineServer(opts: ConstructorParameters<typeof Server>[0] = {}) {
-  const http = createServer();
-  const eio: EioServer = new Server(opts);
-  eio.attach(http);
-  const port = await listen(http);
-  cleanups.push(
-    () => closeServer(http),
-    () => eio.close(),
-  );
-  return { eio, url: `http://127.0.0.1:${port}` };
-}
-
-function client(url: string, opts: ConstructorParameters<typeof ClientSocket>[1] = {}) {
-  const c = new ClientSocket(url, opts);
-  cleanups.push(() => c.close());
-  return c;
-}
+const { cleanups, engineServer, client } = engineHarness();
 
 test("keeps message order and binary across the upgrade to websocket", async () => {
   const { eio, url } = await engineServer();
