@@ -18,7 +18,8 @@ import {
   type Socket,
   type SocketOptions,
 } from "../../src/client/index.js";
-import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
+import { closeClients } from "../helpers/client-sockets.js";
+import { closeServer, listen, onceEvent } from "../helpers/wait.js";
 import { serverKinds, type TestServer } from "./client-servers.js";
 
 // Captured before any fake clock is installed.
@@ -79,14 +80,7 @@ for (const kind of kinds) {
         }),
       );
     });
-    afterEach(async () => {
-      const closing = clients.splice(0);
-      for (const c of closing) {
-        c.io.reconnection(false);
-        c.disconnect();
-      }
-      await waitFor(() => closing.every((c) => c.io.engine?.readyState === "closed"));
-    });
+    afterEach(() => closeClients(clients));
     after(() => server.stop());
 
     describe("acknowledgements on disconnection", () => {

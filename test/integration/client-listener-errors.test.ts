@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { Socket as ServerSocket } from "socket.io";
 import { io, type ManagerOptions, type Socket } from "../../src/client/index.js";
+import { closeClients } from "../helpers/client-sockets.js";
 import { onceEvent, waitFor } from "../helpers/wait.js";
 import { serverKinds, type TestServer } from "./client-servers.js";
 
@@ -91,14 +92,7 @@ for (const kind of kinds) {
           }),
         );
       });
-      afterEach(async () => {
-        const closing = clients.splice(0);
-        for (const c of closing) {
-          c.io.reconnection(false);
-          c.disconnect();
-        }
-        await waitFor(() => closing.every((c) => c.io.engine?.readyState === "closed"));
-      });
+      afterEach(() => closeClients(clients));
       after(() => server.stop());
 
       for (const [where, arm] of Object.entries(cases)) {
