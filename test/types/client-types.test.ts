@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { fixtureDiagnostics, projectCompilerOptions } from "../helpers/type-fixtures.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const fixturePath = join(root, "test/types/__client-types-fixture.ts");
@@ -59,10 +60,7 @@ export {};
 `;
 
 function diagnostics(source: string): ts.Diagnostic[] {
-  const configPath = join(root, "tsconfig.json");
-  const config = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-  const options = { ...parsed.options, noEmit: true };
+  const options = projectCompilerOptions();
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
   const getSourceFile = host.getSourceFile.bind(host);
@@ -136,23 +134,13 @@ const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
 ];
 
 describe("client types as socket.io-client's", () => {
-  const found = new Map<string, string[]>();
+  let found = new Map<string, string[]>();
 
   before(() => {
-    const config = ts.readConfigFile(join(root, "tsconfig.json"), (p) => ts.sys.readFile(p));
-    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-    const files = behaviours.map(([file]) => join(fixtures, file));
-    const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
-    for (const file of files) {
-      const source = program.getSourceFile(file);
-      assert.ok(source, `fixture ${file} is missing`);
-      found.set(
-        file,
-        ts
-          .getPreEmitDiagnostics(program, source)
-          .map((d) => `${lineOf(d) + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`),
-      );
-    }
+    found = fixtureDiagnostics(
+      behaviours.map(([file]) => join(fixtures, file)),
+      (d) => `${lineOf(d) + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`,
+    );
   });
 
   for (const [file, name] of behaviours) {

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import { fixtureDiagnostics } from "../helpers/type-fixtures.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fixtures = join(root, "test", "types", "fixtures", "server");
@@ -52,27 +53,19 @@ const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
 ];
 
 describe("server emit and acknowledgement types", () => {
-  const diagnostics = new Map<string, string[]>();
+  let diagnostics = new Map<string, string[]>();
 
   before(() => {
-    const config = ts.readConfigFile(join(root, "tsconfig.json"), (p) => ts.sys.readFile(p));
-    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-    const files = behaviours.map(([file]) => join(fixtures, file));
-    const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
-    for (const file of files) {
-      const source = program.getSourceFile(file);
-      assert.ok(source, `fixture ${file} is missing`);
-      diagnostics.set(
-        file,
-        ts.getPreEmitDiagnostics(program, source).map((d) => {
-          const line =
-            d.file && d.start !== undefined
-              ? `${d.file.fileName.slice(fixtures.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `
-              : "";
-          return line + ts.flattenDiagnosticMessageText(d.messageText, "\n");
-        }),
-      );
-    }
+    diagnostics = fixtureDiagnostics(
+      behaviours.map(([file]) => join(fixtures, file)),
+      (d) => {
+        const line =
+          d.file && d.start !== undefined
+            ? `${d.file.fileName.slice(fixtures.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `
+            : "";
+        return line + ts.flattenDiagnosticMessageText(d.messageText, "\n");
+      },
+    );
   });
 
   for (const [file, name] of behaviours) {
