@@ -25,6 +25,11 @@ export { defaultParser } from "./parser/socket/default.js";
 export { msgpackParser } from "./parser/socket/msgpack.js";
 export type { Decoder, Encoder, Parser } from "./parser/socket/types.js";
 export { type Packet, PacketType, SOCKET_PROTOCOL as protocol } from "./protocol/socket.js";
+export {
+  SocketIoAdapterBridge,
+  type SocketIoAdapterConstructor,
+  type SocketIoAdapterLike,
+} from "./server/compat/socketio-adapter.js";
 export * from "./server/index.js";
 export { Server };
 export default Server;
