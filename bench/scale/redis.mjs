@@ -44,7 +44,7 @@ const both = (...topologies) =>
     { ...t, impl: "socketio" },
   ]);
 
-const fanoutCases = [{ ...ONE, impl: "tether" }, ...both(ONE_REDIS, SPLIT, REMOTE)];
+const fanoutCases = both(ONE, ONE_REDIS, SPLIT, REMOTE);
 // Chat on two nodes only (one node would not cross Redis).
 const chatCases = both(SPLIT);
 const messagesCases = [{ ...ONE, impl: "tether" }, ...both(SPLIT)];
@@ -92,6 +92,15 @@ function procCpuMicros(pid) {
   }
 }
 
+/** Write syscalls (write, writev, sendmsg…) a process made so far, from /proc (Linux). */
+function procWrites(pid) {
+  try {
+    return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One implementation × topology × scenario: start the processes, warm up, measure `reps` times. */
 async function measure(c, s, plan, redis, log) {
   const nodeArgs = c.redis ? [redis.url] : [];
@@ -129,8 +138,10 @@ async function measure(c, s, plan, redis, log) {
         gen.call("cpu"),
       ]);
       const r0 = procCpuMicros(redis.pid);
+      const w0 = nodes.map((n) => procWrites(n.child.pid));
       const r = s.kind === "chat" ? await chat(count) : await fanout(count);
       const r1 = procCpuMicros(redis.pid);
+      const w1 = nodes.map((n) => procWrites(n.child.pid));
       const [cpu1, g1] = await Promise.all([
         Promise.all(nodes.map((n) => n.call("cpu"))),
         gen.call("cpu"),
@@ -142,6 +153,7 @@ async function measure(c, s, plan, redis, log) {
         nodeCpu: perNode.reduce((a, b) => a + b, 0),
         redisCpu: c.redis && r0 !== undefined && r1 !== undefined ? r1 - r0 : undefined,
         genLoad: cpuMicros(g0, g1) / 1000 / r.elapsedMs,
+        writes: w0.reduce((sum, w, i) => sum + (w1[i] - w), 0),
       };
     };
     const count = s.kind === "chat" ? s.rounds : s.broadcasts;
@@ -165,6 +177,8 @@ async function measure(c, s, plan, redis, log) {
         generatorBound: r.genLoad >= GENERATOR_BOUND,
         // Cores each node kept busy meanwhile.
         nodeLoad: r.perNode.map((us) => us / 1000 / r.elapsedMs),
+        // Write syscalls of all nodes per delivery (1 = no coalescing of packets per socket).
+        writesPerDelivery: r.writes / Math.max(1, r.received),
       };
       const per = (us) => us / Math.max(1, r.received);
       rows.push(
@@ -204,9 +218,10 @@ async function measure(c, s, plan, redis, log) {
  * Runs every scenario on every implementation × topology; returns rows
  * `{ impl, scenario, case, metric, unit, value, … }` (also printed as JSON lines). Empty, with a
  * note on stderr, when redis-server is missing.
- * @param {{ quick?: boolean, log?: (line: string) => void }} [options]
+ * `filter` keeps the runs whose "impl scenario case" contains it (for profiling one case).
+ * @param {{ quick?: boolean, filter?: string, log?: (line: string) => void }} [options]
  */
-export async function run({ quick = false, log = console.error } = {}) {
+export async function run({ quick = false, filter = "", log = console.error } = {}) {
   if (redisMissing) {
     log(`scale: skipped — ${redisMissing}`);
     return [];
@@ -218,6 +233,7 @@ export async function run({ quick = false, log = console.error } = {}) {
   try {
     for (const s of plan.scenarios) {
       for (const c of s.cases) {
+        if (!`${c.impl} ${s.scenario} ${c.case}`.includes(filter)) continue;
         for (const row of await measure(c, s, plan, redis, log)) {
           const line = { ...row, redis: redis.version };
           console.log(JSON.stringify(line));
@@ -232,7 +248,9 @@ export async function run({ quick = false, log = console.error } = {}) {
   return rows;
 }
 
-// `node bench/scale/redis.mjs [--quick]` runs it alone (after `npm run build`).
+// `node bench/scale/redis.mjs [--quick] [--filter=text]` runs it alone (after `npm run build`);
+// with BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" every node writes a profile.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await run({ quick: process.argv.includes("--quick") });
+  const filter = process.argv.find((a) => a.startsWith("--filter="))?.slice(9);
+  await run({ quick: process.argv.includes("--quick"), ...(filter ? { filter } : {}) });
 }

@@ -59,8 +59,8 @@ export function scaleTable(rows, median, fmt) {
   }
   out.push(
     "\n#### Scale-out per implementation (ratio = deliveries/s ÷ the same implementation's 1-node case)\n",
-    "| scenario | implementation | case | deliveries/s | ratio | spread | node µs/delivery | node load (cores) |",
-    "|---|---|---|---:|---:|---|---:|---|",
+    "| scenario | implementation | case | deliveries/s | ratio | spread | node µs/delivery | node write syscalls/delivery | node load (cores) |",
+    "|---|---|---|---:|---:|---|---:|---:|---|",
   );
   for (const s of scenarios) {
     for (const impl of ["tether", "socketio"]) {
@@ -72,8 +72,11 @@ export function scaleTable(rows, median, fmt) {
         const loads = pick(...k, "deliveries/s")[0].nodeLoad.map((_, i) =>
           median(pick(...k, "deliveries/s").map((r) => r.nodeLoad[i])).toFixed(2),
         );
+        const writes = median(
+          pick(...k, "deliveries/s").map((r) => r.writesPerDelivery ?? Number.NaN),
+        );
         out.push(
-          `| ${s} | ${NAME[impl]} | ${c}${flag(...k)} | ${fmt(d)} | ${base ? `${(d / base).toFixed(2)}×` : "–"} | ${spread(...k, "deliveries/s")} | ${fmt(med(...k, "node CPU"))} | ${loads.join(" + ")} |`,
+          `| ${s} | ${NAME[impl]} | ${c}${flag(...k)} | ${fmt(d)} | ${base ? `${(d / base).toFixed(2)}×` : "–"} | ${spread(...k, "deliveries/s")} | ${fmt(med(...k, "node CPU"))} | ${Number.isNaN(writes) ? "–" : writes.toFixed(3)} | ${loads.join(" + ")} |`,
         );
       }
     }
