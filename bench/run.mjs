@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --only=micro|load|scale]`: Tether side by side with the official
 // packages in one run. Prints one JSON line per (server, scenario, repetition), then a markdown
-// summary with Tether / socket.io ratios (raw `ws` as the floor), and the Redis scale-out figure
-// (bench/scale: 2 Tether nodes on Redis vs 1 node). Builds dist/ first.
+// summary with Tether / socket.io ratios (raw `ws` as the floor), and the Redis scale-out tables
+// (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1). Builds dist/ first.
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { runLoad } from "./load/driver.mjs";
 import { loadTable } from "./load/summary.mjs";
 import { run as runScale } from "./scale/redis.mjs";
+import { scaleTable } from "./scale/summary.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -57,30 +58,7 @@ if (wants("load")) {
 }
 
 if (wants("scale")) {
-  // Cheap enough (~10 s) to stay in --quick.
-  const rows = await runScale({ quick });
-  out.push("\n### Scale-out on Redis (median of repetitions; ratio = case / 1 node)\n");
-  if (rows.length === 0) out.push("Skipped: redis-server is not installed.");
-  else {
-    out.push(
-      `Redis ${rows[0].redis}; node A emits ${rows[0].payloadBytes} B events to one room; nodes, generator and redis-server are separate processes on ${cpus().length} cores.\n`,
-      "| scenario | case | deliveries/s | ratio | spread | node CPU µs/delivery |",
-      "|---|---|---:|---:|---|---:|",
-    );
-    const pick = (scenario, c, metric) =>
-      rows.filter((r) => r.scenario === scenario && r.case === c && r.metric === metric);
-    for (const scenario of new Set(rows.map((r) => r.scenario))) {
-      const base = median(pick(scenario, "1 node", "deliveries/s").map((r) => r.value));
-      for (const c of new Set(rows.filter((r) => r.scenario === scenario).map((r) => r.case))) {
-        const d = pick(scenario, c, "deliveries/s");
-        const v = d.map((r) => r.value);
-        const flag = d.some((r) => r.generatorBound || !r.complete) ? " ⚠" : "";
-        const cpu = median(pick(scenario, c, "node CPU").map((r) => r.value));
-        out.push(
-          `| ${scenario}${flag} | ${c} | ${fmt(median(v))} | ${(median(v) / base).toFixed(2)}× | ${fmt(Math.min(...v))}–${fmt(Math.max(...v))} | ${fmt(cpu)} |`,
-        );
-      }
-    }
-  }
+  // ~1 min with --quick, ~5 min full.
+  out.push(...scaleTable(await runScale({ quick }), median, fmt));
 }
 console.log(`\n${out.join("\n")}`);

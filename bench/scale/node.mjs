@@ -1,6 +1,8 @@
 // One Tether node of the scale benchmark: `node node.mjs [redisUrl]`. With a URL it runs on the
 // Redis pub/sub adapter (two node-redis clients), else on the default in-memory adapter. Every
-// socket joins room "r"; the driver asks over IPC for broadcasts to it. Loopback only.
+// socket joins room "r"; the driver asks over IPC for broadcasts to it. Chat: `join(room, ack)`
+// joins a room, `m(room, payload)` is broadcast to it. bench/scale/sio-node.mjs is the same node
+// on socket.io + @socket.io/redis-adapter. Loopback only.
 import { createServer } from "node:http";
 import { createClient } from "redis";
 import { Server } from "tether-io";
@@ -36,6 +38,11 @@ io.on("connection", (socket) => {
     joins.add(joined);
     joined.finally(() => joins.delete(joined));
   }
+  socket.on("join", async (room, ack) => {
+    await socket.join(room);
+    ack();
+  });
+  socket.on("m", (room, payload) => io.to(room).emit("b", payload));
   socket.on("disconnect", () => sockets--);
 });
 

@@ -1,96 +1,186 @@
-// Scale figure (issue 7): cross-node broadcast deliveries/s with Tether nodes on the Redis
-// pub/sub adapter vs one node. Every node, the load generator (bench/load/generator.mjs, raw
-// wire-protocol LoadClients) and a private redis-server run as separate processes on loopback.
-// Node A always emits; the clients sit on A (1 node), on B only (every delivery crosses Redis),
-// or half on each. Bounded: fixed counts, a timeout per measurement, every process killed at the end.
+// Scale benchmark (issues 7 and 14): cross-node deliveries with nodes on Redis pub/sub, Tether
+// (bench/scale/node.mjs, tether-io/adapters/redis) side by side with socket.io
+// (bench/scale/sio-node.mjs, @socket.io/redis-adapter classic) on one private redis-server.
+// Every node, the load generator (bench/scale/generator.mjs, raw wire-protocol clients) and Redis
+// are separate processes on loopback; one implementation's processes run at a time.
+//   fan-out   node A emits to one room holding every client; clients on A, on B, or split
+//   chat      every client emits small events, each broadcast to its room of `roomSize`
+//             clients spread over both nodes (so every message crosses Redis)
+//   messages  node A emits many broadcasts to a room of few clients (per-broadcast overhead)
+// Node CPU is process.cpuUsage() of every node over the measurement; Redis CPU from /proc.
+// Bounded: fixed counts, a timeout per measurement, every process stopped at the end.
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChild } from "../child.mjs";
 import { redisMissing, startRedis } from "./redis-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const SCRIPT = { tether: "node.mjs", socketio: "sio-node.mjs" };
+/** A generator busier than this share of one core may have set the pace. */
+const GENERATOR_BOUND = 0.9;
+/** Children still running; killed by pid if the driver exits early. */
+const children = new Set();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
 
 /** Starts an IPC-controlled child (see bench/child.mjs). */
 function start(script, args = []) {
-  return startChild(script, { args, nodeArgs: ["--max-old-space-size=2048"] });
+  const c = startChild(join(here, script), { args, nodeArgs: ["--max-old-space-size=2048"] });
+  children.add(c.child);
+  c.child.once("exit", () => children.delete(c.child));
+  return c;
 }
 
-/** Where the clients connect, per case. A is the emitting node. */
-const CASES = [
-  { case: "1 node", redis: false, nodes: 1, share: [1] },
-  { case: "1 node + Redis adapter", redis: true, nodes: 1, share: [1] },
-  { case: "2 nodes · Redis · clients split", redis: true, nodes: 2, share: [0.5, 0.5] },
-  { case: "2 nodes · Redis · all clients remote", redis: true, nodes: 2, share: [0, 1] },
-];
+/** Topologies: where the clients connect (share per node); node A emits in fan-out. */
+const ONE = { case: "1 node", redis: false, share: [1] };
+const ONE_REDIS = { case: "1 node + Redis adapter", redis: true, share: [1] };
+const SPLIT = { case: "2 nodes · Redis · clients split", redis: true, share: [0.5, 0.5] };
+const REMOTE = { case: "2 nodes · Redis · all clients remote", redis: true, share: [0, 1] };
+const both = (...topologies) =>
+  topologies.flatMap((t) => [
+    { ...t, impl: "tether" },
+    { ...t, impl: "socketio" },
+  ]);
+
+const fanoutCases = both(ONE, ONE_REDIS, SPLIT, REMOTE);
+// Chat on two nodes only (one node would not cross Redis).
+const chatCases = both(SPLIT);
+const messagesCases = [{ ...ONE, impl: "tether" }, ...both(SPLIT)];
 
 export const plans = {
   quick: {
     reps: 1,
-    warmup: 5,
     size: 64,
     scenarios: [
-      { scenario: "fan-out @200 clients", clients: 200, broadcasts: 250 },
-      { scenario: "messages @10 clients", clients: 10, broadcasts: 5000 },
+      { kind: "fanout", scenario: "fan-out @200 clients", clients: 200, broadcasts: 200 },
+      { kind: "chat", scenario: "chat @200 clients, rooms of 10", clients: 200, roomSize: 10 },
+      { kind: "fanout", scenario: "messages @10 clients", clients: 10, broadcasts: 5000 },
     ],
   },
   full: {
     reps: 3,
-    warmup: 20,
     size: 64,
     scenarios: [
-      { scenario: "fan-out @1000 clients", clients: 1000, broadcasts: 1000 },
-      { scenario: "messages @10 clients", clients: 10, broadcasts: 40_000 },
+      { kind: "fanout", scenario: "fan-out @1000 clients", clients: 1000, broadcasts: 600 },
+      { kind: "chat", scenario: "chat @1000 clients, rooms of 10", clients: 1000, roomSize: 10 },
+      { kind: "fanout", scenario: "messages @10 clients", clients: 10, broadcasts: 20_000 },
     ],
   },
 };
+for (const [name, plan] of Object.entries(plans)) {
+  for (const s of plan.scenarios) {
+    s.cases = s.kind === "chat" ? chatCases : s.clients === 10 ? messagesCases : fanoutCases;
+    // Warm-up in rounds (chat) or broadcasts; measured chat rounds.
+    s.warmup = s.kind === "chat" ? 3 : 20;
+    s.rounds = name === "quick" ? 10 : 30;
+  }
+}
 
 const cpuMicros = (a, b) => b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
 
-/** One topology × scenario: start the processes, warm up, measure `reps` times. */
-async function measure(c, s, plan, redisUrl, log) {
-  const nodeArgs = c.redis ? [redisUrl] : [];
-  const nodes = Array.from({ length: c.nodes }, () => start(join(here, "node.mjs"), nodeArgs));
-  const gen = start(join(here, "..", "load", "generator.mjs"));
+/** CPU µs a process used so far, from /proc (Linux); undefined elsewhere. */
+function procCpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime (fields 14, 15) in clock ticks of 10 ms (CLK_TCK = 100 on Linux).
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write syscalls (write, writev, sendmsg…) a process made so far, from /proc (Linux). */
+function procWrites(pid) {
+  try {
+    return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One implementation × topology × scenario: start the processes, warm up, measure `reps` times. */
+async function measure(c, s, plan, redis, log) {
+  const nodeArgs = c.redis ? [redis.url] : [];
+  const nodes = c.share.map(() => start(SCRIPT[c.impl], nodeArgs));
+  const gen = start("generator.mjs");
   const rows = [];
   try {
     const ports = (await Promise.all(nodes.map((n) => n.ready))).map((m) => m.port);
     await gen.ready;
-    const counts = c.share.map((f) => Math.round(f * s.clients));
-    for (const [i, n] of counts.entries()) {
+    for (const [i, f] of c.share.entries()) {
+      const n = Math.round(f * s.clients);
       if (n === 0) continue;
-      const opened = await gen.call("open", { port: ports[i], mode: "websocket", n });
+      const opened = await gen.call("open", { port: ports[i], n });
       if (opened.failed > 0) throw new Error(`${opened.failed} clients failed to connect`);
     }
     await Promise.all(nodes.map((n) => n.call("settle")));
+    if (s.kind === "chat") await gen.call("join", { roomSize: s.roomSize });
     const [emitter] = nodes;
-    const round = async (count) => {
+    const fanout = async (count) => {
       const total = count * s.clients;
-      const cpu0 = await Promise.all(nodes.map((n) => n.call("cpu")));
       const done = gen.nextEvent("expectDone");
       await gen.call("expect", { total, timeoutMs: 60_000 });
       await emitter.call("broadcast", { count, size: plan.size, burst: 10 });
-      const r = await done;
-      const cpu1 = await Promise.all(nodes.map((n) => n.call("cpu")));
-      const nodeCpu = cpu0.reduce((sum, a, i) => sum + cpuMicros(a, cpu1[i]), 0);
-      return { ...r, total, nodeCpu };
+      return done;
     };
+    const chat = (rounds) =>
+      gen.call(
+        "chat",
+        { rounds, window: 2, size: plan.size, roomSize: s.roomSize, timeoutMs: 60_000 },
+        90_000,
+      );
+    const round = async (count) => {
+      const [cpu0, g0] = await Promise.all([
+        Promise.all(nodes.map((n) => n.call("cpu"))),
+        gen.call("cpu"),
+      ]);
+      const r0 = procCpuMicros(redis.pid);
+      const w0 = nodes.map((n) => procWrites(n.child.pid));
+      const r = s.kind === "chat" ? await chat(count) : await fanout(count);
+      const r1 = procCpuMicros(redis.pid);
+      const w1 = nodes.map((n) => procWrites(n.child.pid));
+      const [cpu1, g1] = await Promise.all([
+        Promise.all(nodes.map((n) => n.call("cpu"))),
+        gen.call("cpu"),
+      ]);
+      const perNode = cpu0.map((a, i) => cpuMicros(a, cpu1[i]));
+      return {
+        ...r,
+        perNode,
+        nodeCpu: perNode.reduce((a, b) => a + b, 0),
+        redisCpu: c.redis && r0 !== undefined && r1 !== undefined ? r1 - r0 : undefined,
+        genLoad: cpuMicros(g0, g1) / 1000 / r.elapsedMs,
+        writes: w0.reduce((sum, w, i) => sum + (w1[i] - w), 0),
+      };
+    };
+    const count = s.kind === "chat" ? s.rounds : s.broadcasts;
     // Warm-up: JIT, and (with Redis) every node subscribed and known to the others.
-    const warm = await round(plan.warmup);
-    if (!warm.complete) throw new Error(`warm-up: ${warm.received}/${warm.total} deliveries`);
+    const warm = await round(s.warmup);
+    if (!warm.complete)
+      throw new Error(`warm-up: ${warm.received} deliveries of ${s.warmup} rounds`);
     for (let rep = 1; rep <= plan.reps; rep++) {
-      const r = await round(s.broadcasts);
+      const r = await round(count);
       const base = {
         bench: "scale/redis",
+        impl: c.impl,
         case: c.case,
         scenario: s.scenario,
         rep,
         clients: s.clients,
-        broadcasts: s.broadcasts,
+        ...(s.kind === "chat" ? { roomSize: s.roomSize, rounds: count } : { broadcasts: count }),
         payloadBytes: plan.size,
         complete: r.complete,
-        // Nodes together below half a core: the generator, not Tether, set the pace.
-        generatorBound: r.nodeCpu / 1000 / r.elapsedMs < 0.5,
+        genLoad: r.genLoad,
+        generatorBound: r.genLoad >= GENERATOR_BOUND,
+        // Cores each node kept busy meanwhile.
+        nodeLoad: r.perNode.map((us) => us / 1000 / r.elapsedMs),
+        // Write syscalls of all nodes per delivery (1 = no coalescing of packets per socket).
+        writesPerDelivery: r.writes / Math.max(1, r.received),
       };
+      const per = (us) => us / Math.max(1, r.received);
       rows.push(
         {
           ...base,
@@ -103,12 +193,20 @@ async function measure(c, s, plan, redisUrl, log) {
           ...base,
           metric: "node CPU",
           unit: "µs/delivery",
-          value: r.nodeCpu / Math.max(1, r.received),
+          value: per(r.nodeCpu),
           better: "lower",
         },
       );
+      if (r.redisCpu !== undefined)
+        rows.push({
+          ...base,
+          metric: "redis CPU",
+          unit: "µs/delivery",
+          value: per(r.redisCpu),
+          better: "lower",
+        });
     }
-    log(`scale: ${s.scenario} · ${c.case} done`);
+    log(`scale: ${s.scenario} · ${c.impl} · ${c.case} done`);
   } finally {
     await gen.stop();
     await Promise.all(nodes.map((n) => n.stop()));
@@ -117,11 +215,13 @@ async function measure(c, s, plan, redisUrl, log) {
 }
 
 /**
- * Runs every scenario on every topology; returns rows `{ case, metric, unit, value, … }`
- * (also printed as JSON lines). Empty, with a note on stderr, when redis-server is missing.
- * @param {{ quick?: boolean, log?: (line: string) => void }} [options]
+ * Runs every scenario on every implementation × topology; returns rows
+ * `{ impl, scenario, case, metric, unit, value, … }` (also printed as JSON lines). Empty, with a
+ * note on stderr, when redis-server is missing.
+ * `filter` keeps the runs whose "impl scenario case" contains it (for profiling one case).
+ * @param {{ quick?: boolean, filter?: string, log?: (line: string) => void }} [options]
  */
-export async function run({ quick = false, log = console.error } = {}) {
+export async function run({ quick = false, filter = "", log = console.error } = {}) {
   if (redisMissing) {
     log(`scale: skipped — ${redisMissing}`);
     return [];
@@ -129,10 +229,12 @@ export async function run({ quick = false, log = console.error } = {}) {
   const plan = quick ? plans.quick : plans.full;
   const redis = await startRedis();
   const rows = [];
+  const t0 = performance.now();
   try {
     for (const s of plan.scenarios) {
-      for (const c of CASES) {
-        for (const row of await measure(c, s, plan, redis.url, log)) {
+      for (const c of s.cases) {
+        if (!`${c.impl} ${s.scenario} ${c.case}`.includes(filter)) continue;
+        for (const row of await measure(c, s, plan, redis, log)) {
           const line = { ...row, redis: redis.version };
           console.log(JSON.stringify(line));
           rows.push(line);
@@ -142,10 +244,13 @@ export async function run({ quick = false, log = console.error } = {}) {
   } finally {
     await redis.stop();
   }
+  log(`scale: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return rows;
 }
 
-// `node bench/scale/redis.mjs [--quick]` runs it alone (after `npm run build`).
+// `node bench/scale/redis.mjs [--quick] [--filter=text]` runs it alone (after `npm run build`);
+// with BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=…" every node writes a profile.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await run({ quick: process.argv.includes("--quick") });
+  const filter = process.argv.find((a) => a.startsWith("--filter="))?.slice(9);
+  await run({ quick: process.argv.includes("--quick"), ...(filter ? { filter } : {}) });
 }
