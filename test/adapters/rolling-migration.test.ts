@@ -44,6 +44,8 @@ interface Member {
   readonly reconnections: boolean[];
   /** The node it is connected to (asked again on every reconnection). */
   node: Promise<string>;
+  /** Where it was when: for the report of a failure. */
+  readonly history: string[];
 }
 
 const whereIs = (client: TestClient): Promise<string> =>
@@ -57,10 +59,10 @@ function roomsOf(k: number): string[] {
 
 /** Broadcasts numbered messages from the nodes in service until stopped. */
 class Driver {
-  readonly sent: Array<{ seq: number; rooms: string[]; from: string }> = [];
+  readonly sent: Array<{ seq: number; rooms: string[]; from: string; at: number }> = [];
+  readonly #t0 = Date.now();
   readonly failures: string[] = [];
   readonly #senders: NodeHandle[];
-  #inFlight: Promise<unknown> = Promise.resolve();
   #running = true;
   readonly #loop: Promise<void>;
 
@@ -74,10 +76,9 @@ class Driver {
       const node = this.#senders[seq % this.#senders.length] as NodeHandle;
       const rooms = TARGETS[seq % TARGETS.length] as string[];
       const call = node.call("emit", { rooms, ev: "m", payload: seq });
-      this.#inFlight = call;
       try {
         await call;
-        this.sent.push({ seq, rooms, from: node.name });
+        this.sent.push({ seq, rooms, from: node.name, at: Date.now() - this.#t0 });
       } catch (err) {
         this.failures.push(`#${seq} from ${node.name}: ${(err as Error).message}`);
       }
@@ -87,13 +88,6 @@ class Driver {
 
   add(node: NodeHandle): void {
     this.#senders.push(node);
-  }
-
-  /** Stops broadcasting from `node`; resolves once its last broadcast was handed over. */
-  async remove(node: NodeHandle): Promise<void> {
-    const i = this.#senders.indexOf(node);
-    if (i !== -1) this.#senders.splice(i, 1);
-    await this.#inFlight.catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -125,6 +119,7 @@ describe(
       },
       async (t) => {
         const started = Date.now();
+        let t0 = started;
         redis = await startRedis();
         const env = { REDIS_URL: redis.url, KEY_PREFIX: randomPrefix(), RECOVERY: "1" };
         const officials = await Promise.all(
@@ -151,10 +146,29 @@ describe(
             rooms: new Set(rooms),
             reconnections: [],
             node: whereIs(client),
+            history: [],
           };
+          const locate = () => {
+            const at = Date.now() - t0;
+            void member.node.then((node) => member.history.push(`${node}@${at}`));
+          };
+          locate();
+          client.socket.on("disconnect", (reason) =>
+            member.history.push(`${reason}@${Date.now() - t0}`),
+          );
+          client.socket.on("connect_error", (err) =>
+            member.history.push(`connect_error:${err.message}@${Date.now() - t0}`),
+          );
+          client.socket.io.on("reconnect_error", (err) =>
+            member.history.push(`reconnect_error:${err.message}@${Date.now() - t0}`),
+          );
+          client.socket.io.on("reconnect_attempt", (n) =>
+            member.history.push(`attempt${n}@${Date.now() - t0}`),
+          );
           client.socket.on("connect", () => {
             member.reconnections.push(client.socket.recovered);
             member.node = whereIs(client);
+            locate();
           });
           members.push(member);
         }
@@ -163,17 +177,11 @@ describe(
           [CLIENTS / NODES, CLIENTS / NODES, CLIENTS / NODES],
         );
 
-        const d = new Driver(officials);
-        driver = d;
-        // Recovery needs an offset: every client has had a broadcast before the first drain.
-        await waitFor(
-          () => members.every((m) => m.client.received("m").length > 0),
-          15_000,
-          "a first broadcast on every client",
-        );
-
         const tethers: NodeHandle[] = [];
+        /** The procedure, timed: for the report of a failure. */
+        const steps: string[] = [];
         const live = (): NodeHandle[] => nodes.filter((n) => n.alive);
+        let d: Driver | undefined;
         for (let i = 0; i < NODES; i++) {
           const official = officials[i] as NodeHandle;
           // 1. Start a Tether node on the same stream and session keys; wait until it is in the cluster.
@@ -181,16 +189,30 @@ describe(
           nodes.push(tether);
           tethers.push(tether);
           await waitForServerCount(live(), live().length);
-          // 2. Into the rotation; the official node out of it (its sessions stay pinned to it).
+          // 2. It broadcasts, and takes the new sessions: the official nodes leave the rotation
+          //    (their sessions stay pinned to them), so a client moves once, to a Tether node.
+          if (d === undefined) {
+            t0 = Date.now();
+            d = new Driver([tether]);
+            driver = d;
+            // Recovery needs an offset: every client has had a broadcast before the first drain.
+            await waitFor(
+              () => members.every((m) => m.client.received("m").length > 0),
+              15_000,
+              "a first broadcast on every client",
+            );
+          } else {
+            d.add(tether);
+          }
           proxy.add(tether.port);
-          d.add(tether);
-          proxy.remove(official.port);
-          await d.remove(official);
+          for (const o of officials) proxy.remove(o.port);
           // 3. Drain: close it with its clients' sessions persisted; they recover elsewhere.
           const where = await Promise.all(members.map((m) => m.node));
           const moving = members.filter((_, j) => where[j] === official.name);
           const before = moving.map((m) => m.reconnections.length);
+          steps.push(`close ${official.name}@${Date.now() - t0}`);
           await official.call("close");
+          steps.push(`closed ${official.name}@${Date.now() - t0}`);
           await waitFor(
             () =>
               moving.every(
@@ -202,6 +224,7 @@ describe(
           await official.kill();
         }
 
+        if (d === undefined) throw new Error("no round ran");
         await d.stop();
         // A fence from every node: the stream is one ordered log, so once a client has the fences
         // read by its node from the stream, every earlier broadcast was processed there too.
@@ -234,7 +257,8 @@ describe(
             if (got > want) duplicated += got - want;
             if (got !== want && problems.length < 10) {
               problems.push(
-                `${m.client.socket.id}: #${b.seq} (${b.from}) got ${got}, want ${want}`,
+                `${m.client.socket.id}: #${b.seq} (${b.from} @${b.at}) got ${got}, want ${want}; ` +
+                  m.history.join(" "),
               );
             }
           }
@@ -255,7 +279,7 @@ describe(
 
         assert.deepEqual(d.failures, []);
         assert.ok(d.sent.length >= 100, `only ${d.sent.length} broadcasts`);
-        assert.deepEqual(problems, []);
+        assert.deepEqual(problems, [], steps.join(" "));
         assert.equal(lost, 0);
         assert.equal(duplicated, 0);
         assert.equal(delivered, expected);
