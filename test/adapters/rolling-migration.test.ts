@@ -63,6 +63,7 @@ class Driver {
   readonly #t0 = Date.now();
   readonly failures: string[] = [];
   readonly #senders: NodeHandle[];
+  #inFlight: Promise<unknown> = Promise.resolve();
   #running = true;
   readonly #loop: Promise<void>;
 
@@ -76,6 +77,7 @@ class Driver {
       const node = this.#senders[seq % this.#senders.length] as NodeHandle;
       const rooms = TARGETS[seq % TARGETS.length] as string[];
       const call = node.call("emit", { rooms, ev: "m", payload: seq });
+      this.#inFlight = call;
       try {
         await call;
         this.sent.push({ seq, rooms, from: node.name, at: Date.now() - this.#t0 });
@@ -88,6 +90,14 @@ class Driver {
 
   add(node: NodeHandle): void {
     this.#senders.push(node);
+  }
+
+  /** Stops broadcasting from `node`; resolves once its last broadcast was handed over. */
+  async remove(node: NodeHandle): Promise<void> {
+    const i = this.#senders.indexOf(node);
+    if (i === -1) return;
+    this.#senders.splice(i, 1);
+    await this.#inFlight.catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -182,8 +192,10 @@ describe(
         const steps: string[] = [];
         const live = (): NodeHandle[] => nodes.filter((n) => n.alive);
         let d: Driver | undefined;
-        for (let i = 0; i < NODES; i++) {
-          const official = officials[i] as NodeHandle;
+        // Rounds 0–2 replace an official node; round 3 is the first rolling deploy of Tether
+        // nodes after the migration (tether0 gives way to tether3).
+        for (let i = 0; i <= NODES; i++) {
+          const leaving = (i < NODES ? officials[i] : tethers[0]) as NodeHandle;
           // 1. Start a Tether node on the same stream and session keys; wait until it is in the cluster.
           const tether = await forkNamedNode(NODE_SCRIPT, "redis-streams", `tether${i}`, env);
           nodes.push(tether);
@@ -206,32 +218,35 @@ describe(
           }
           proxy.add(tether.port);
           for (const o of officials) proxy.remove(o.port);
+          proxy.remove(leaving.port);
+          await d.remove(leaving);
           // 3. Drain: close it with its clients' sessions persisted; they recover elsewhere.
           const where = await Promise.all(members.map((m) => m.node));
-          const moving = members.filter((_, j) => where[j] === official.name);
+          const moving = members.filter((_, j) => where[j] === leaving.name);
           const before = moving.map((m) => m.reconnections.length);
-          steps.push(`close ${official.name}@${Date.now() - t0}`);
-          await official.call("close");
-          steps.push(`closed ${official.name}@${Date.now() - t0}`);
+          steps.push(`close ${leaving.name}@${Date.now() - t0}`);
+          await leaving.call("close");
+          steps.push(`closed ${leaving.name}@${Date.now() - t0}`);
           await waitFor(
             () =>
               moving.every(
                 (m, j) => m.reconnections.length > (before[j] ?? 0) && m.client.socket.connected,
               ),
             20_000,
-            `the clients of ${official.name} to reconnect`,
+            `the clients of ${leaving.name} to reconnect`,
           );
-          await official.kill();
+          await leaving.kill();
         }
 
         if (d === undefined) throw new Error("no round ran");
         await d.stop();
         // A fence from every node: the stream is one ordered log, so once a client has the fences
         // read by its node from the stream, every earlier broadcast was processed there too.
-        for (const tether of tethers)
+        const serving = tethers.filter((n) => n.alive);
+        for (const tether of serving)
           await tether.call("emit", { ev: "fence", payload: tether.name });
         await waitFor(
-          () => members.every((m) => m.client.received("fence").length >= NODES),
+          () => members.every((m) => m.client.received("fence").length >= serving.length),
           15_000,
           "the fences on every client",
         );
@@ -289,7 +304,7 @@ describe(
           assert.ok(m.reconnections.every(Boolean), `${m.client.socket.id}: ${m.reconnections}`);
           const info = await m.client.call<{ node: string; recovered: boolean }>("whoami");
           assert.ok(
-            tethers.some((n) => n.name === info.node),
+            serving.some((n) => n.name === info.node),
             `${m.client.socket.id} is on ${info.node}`,
           );
           assert.equal(info.recovered, true);
