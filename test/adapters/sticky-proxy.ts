@@ -59,7 +59,9 @@ export async function startStickyProxy(rotation: number[] = []): Promise<StickyP
   const owners = new Map<string, number>();
   const handshakes = new Map<number, number>();
   const tunnels = new Set<Duplex>();
-  const agent = new Agent({ keepAlive: true });
+  // A fresh upstream connection per request: a pooled one that the node closes as idle just as
+  // it is reused would fail a request (a 502) for reasons of the proxy, not of the nodes.
+  const agent = new Agent({ keepAlive: false });
 
   const pick = (sid: string | undefined): { port: number; learn: boolean } | undefined => {
     const owner = sid === undefined ? undefined : owners.get(sid);
