@@ -1,13 +1,15 @@
 /**
  * A live socket.io cluster moved to Tether one node at a time, as an operator would do it:
  * three official socket.io nodes (`@socket.io/redis-streams-adapter`, connection state recovery)
- * behind a sticky balancer, official clients in shared rooms, and a driver broadcasting numbered
- * messages from the nodes the whole time. Each round starts a Tether node on the same Redis
- * stream and session keys, puts it into the rotation, takes one official node out of it and
- * drains that node (closed with its clients' sessions persisted: they reconnect through the
- * balancer and recover elsewhere). At the end every client sits on a Tether node, every
+ * behind a sticky balancer, official clients in shared rooms. Each round starts a Tether node on
+ * the same Redis stream and session keys; it joins a driver broadcasting numbered messages from
+ * the Tether nodes for the rest of the procedure, and takes the rotation, out of which every
+ * official node goes; then one official node is drained (closed with its clients' sessions
+ * persisted: they reconnect through the balancer and recover on a Tether node). A last round
+ * rolls a Tether node the same way. At the end every client sits on a Tether node, every
  * reconnection recovered, and every broadcast reached every client of its rooms exactly once
- * (raw deliveries counted: the clients dedupe nothing).
+ * (raw deliveries counted: the clients dedupe nothing). docs/scaling.md explains why official
+ * nodes neither broadcast nor restore sessions during the procedure.
  */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
@@ -123,7 +125,7 @@ describe(
   { skip: redisMissing },
   () => {
     it(
-      "replaces 3 official nodes with Tether nodes one drained node at a time, and every broadcast reaches every client exactly once",
+      "replaces 3 official nodes with Tether nodes one drained node at a time, then rolls a Tether node, and every broadcast reaches every client exactly once",
       {
         timeout: 90_000,
       },
