@@ -133,6 +133,15 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    * An entry goes once the read loop has passed the cut (normally within one `XREAD`).
    */
   readonly #replayed = new Map<SocketId, string>();
+  /**
+   * This node's recoverable broadcasts acknowledged by `XADD` but not yet reached by the read
+   * loop: offset → delivery. They go out when the loop reaches them, in stream order with the
+   * other nodes' entries, because a client recovers from the offset of the last packet it got:
+   * one delivered ahead of an earlier entry would be replayed, and received twice, later.
+   */
+  readonly #ahead = new Map<string, () => void>();
+  /** The last entry of this namespace the read loop dispatched. */
+  #readUpTo: string | undefined;
 
   constructor(nsp: AdapterHost, conn: StreamConnection, opts: RedisStreamsAdapterOptions = {}) {
     super(nsp, opts);
@@ -161,6 +170,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   override async close(): Promise<void> {
     if (this.#refresh !== undefined) clearInterval(this.#refresh);
     this.#refresh = undefined;
+    this.#flushAhead(undefined);
     await super.close();
     await Promise.allSettled([...this.#writes]);
     await this.#conn.unsubscribe(this);
@@ -195,7 +205,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       opts: toWireOptions(opts),
     };
     this.#conn.publish(message).then(
-      (offset) => this.#deliver(packet, opts, offset),
+      (offset) => {
+        const deliver = () => this.#deliver(packet, opts, offset);
+        if (this.#readUpTo !== undefined && compareIds(offset, this.#readUpTo) <= 0) deliver();
+        else this.#ahead.set(offset, deliver);
+      },
       (err: unknown) => {
         this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
         this.broadcastLocally(packet, opts);
@@ -222,7 +236,21 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         if (compareIds(offset, cut) > 0) this.#replayed.delete(id);
       }
     }
+    if (offset !== undefined) {
+      this.#readUpTo = offset;
+      // Entries are dispatched in stream order: our own broadcasts up to here go out now.
+      if (this.#ahead.size > 0) this.#flushAhead(offset);
+    }
     super.onMessage(message, offset);
+  }
+
+  /** Delivers own broadcasts waiting for the read loop, up to `upTo` (all when undefined). */
+  #flushAhead(upTo: string | undefined): void {
+    for (const [offset, deliver] of this.#ahead) {
+      if (upTo !== undefined && compareIds(offset, upTo) > 0) continue;
+      this.#ahead.delete(offset);
+      deliver();
+    }
   }
 
   /** Delivers a recoverable packet here, minding sessions being (or just) restored. */
