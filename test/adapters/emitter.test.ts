@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { createClient } from "redis";
 import { Emitter } from "../../src/emitter/index.js";
-import { eventually } from "./adapter-suite.js";
+import {
+  broadcastTests,
+  expectJoinLeaveDisconnect,
+  expectNoteOnEveryNode,
+} from "./emitter-checks.js";
 import {
   closeClients,
   connectClient,
@@ -43,34 +47,11 @@ describe("emitter (Redis pub/sub cluster)", { skip: redisMissing }, () => {
   const spread = (nsp = "/"): Promise<TestClient[]> =>
     Promise.all(nodes.map((n, i) => connectClient(n.url, nsp, { user: `e${i}` })));
 
-  it("emits to every client on every node, binary included", async () => {
-    const clients = await spread();
-    emitter.emit("from-emitter", "hello", Buffer.from([1, 2, 255]));
-    for (const c of clients) {
-      const [args] = await c.waitFor("from-emitter");
-      assert.equal(args?.[0], "hello");
-      assert.deepEqual([...new Uint8Array(args?.[1] as ArrayBuffer)], [1, 2, 255]);
-    }
-  });
-
-  it("emits to a room (its own sharded channel) and honours except", async () => {
-    const clients = await spread();
-    const [c0, c1, c2] = clients as [TestClient, TestClient, TestClient];
-    await Promise.all([
-      c0.call("join", "em-room"),
-      c1.call("join", "em-room"),
-      c1.call("join", "em-muted"),
-    ]);
-    emitter.to("em-room").emit("room-msg", 1);
-    emitter.to("em-room").except("em-muted").emit("room-msg", 2);
-    emitter.emit("marker");
-    await Promise.all(clients.map((c) => c.waitFor("marker")));
-    await c0.waitFor("room-msg", 2);
-    await c1.waitFor("room-msg", 1);
-    assert.deepEqual(c0.received("room-msg"), [[1], [2]]);
-    assert.deepEqual(c1.received("room-msg"), [[1]]);
-    assert.equal(c2.received("room-msg").length, 0);
-  });
+  broadcastTests(
+    "emits to a room (its own sharded channel) and honours except",
+    () => emitter,
+    spread,
+  );
 
   it("emits into another namespace with of()", async () => {
     const clients = await spread("/dyn-5");
@@ -80,37 +61,13 @@ describe("emitter (Redis pub/sub cluster)", { skip: redisMissing }, () => {
   });
 
   it("makes sockets join and leave rooms, and disconnects them, on every node", async () => {
-    const clients = await spread();
-    const count = async (room: string) =>
-      (await nodes[0]?.call<{ sockets: unknown[] }>("fetchSockets", { rooms: [room] }))?.sockets
-        .length;
-    emitter.socketsJoin("em-joined");
-    await eventually(
-      () => count("em-joined"),
-      (n) => n === 3,
-      "3 sockets joined",
-    );
-    emitter.except(clients[0]?.socket.id ?? "").socketsLeave("em-joined");
-    await eventually(
-      () => count("em-joined"),
-      (n) => n === 1,
-      "2 sockets left",
-    );
-    const gone = new Promise<void>((r) => clients[1]?.socket.once("disconnect", () => r()));
-    emitter.to(clients[1]?.socket.id ?? "").disconnectSockets();
-    await gone;
+    await expectJoinLeaveDisconnect(emitter, nodes[0], await spread());
   });
 
   it("reaches the server-side listeners of every node with serverSideEmit", async () => {
     emitter.serverSideEmit("note", "from-cron");
     await emitter.flush();
-    for (const n of nodes) {
-      await eventually(
-        () => n.call<unknown[][]>("serverSideLog"),
-        (log) => log.some((a) => a[0] === "from-cron"),
-        `note on ${n.name}`,
-      );
-    }
+    await expectNoteOnEveryNode(nodes);
   });
 
   it("refuses acknowledgements and reserved event names", () => {

@@ -5,30 +5,19 @@
  * Redis runs as a private redis-server on a free port, never the machine's shared one.
  */
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createClient } from "redis";
 import { eventually } from "./adapter-suite.js";
-import {
-  type Backend,
-  closeClients,
-  connectClient,
-  forkWorkers,
-  type NodeSet,
-  waitForServerCount,
-} from "./harness.js";
+import { type Backend, connectClient, forkWorkers, waitForServerCount } from "./harness.js";
+import { closeSetsAfterEach } from "./node-sets.js";
+import { expectRecoveryOnAnotherNode } from "./recovery-check.js";
 import { redisBackend } from "./redis-backend.js";
 import { redisMissing } from "./redis-server.js";
 
-const sets = new Set<NodeSet>();
-afterEach(async () => {
-  closeClients();
-  await Promise.all([...sets].map((s) => s.close()));
-  sets.clear();
-});
+const track = closeSetsAfterEach();
 
 async function start(backend: Backend, count: number, env: Record<string, string> = {}) {
-  const set = await backend.start(count, env);
-  sets.add(set);
+  const set = track(await backend.start(count, env));
   await waitForServerCount(set.nodes, count);
   return set;
 }
@@ -151,40 +140,6 @@ describe("connection state recovery across nodes (Redis Streams)", { skip: redis
   it("restores the session and missed packets of a client whose node died, on another node", async () => {
     const set = await start(redisBackend("Redis Streams", "redis-streams"), 2, { RECOVERY: "1" });
     const [survivor, doomed] = set.nodes as [(typeof set.nodes)[0], (typeof set.nodes)[0]];
-    const client = await connectClient(doomed.url, "/", { user: "roamer" });
-    const oldId = client.socket.id;
-    await client.call("join", "recov");
-    await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: 0 });
-    await client.waitFor("m", 1);
-    const redis = createClient({ url: set.redis?.url ?? "" });
-    await redis.connect();
-    try {
-      const sessions = () => redis.keys("*:session:*");
-      await eventually(sessions, (keys) => keys.length === 1, "the session written through");
-    } finally {
-      await redis.disconnect();
-    }
-    const disconnected = new Promise<void>((r) => client.socket.once("disconnect", () => r()));
-    await doomed.kill();
-    await disconnected;
-    for (let i = 1; i <= 3; i++)
-      await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: i });
-    await survivor.call("emit", { rooms: ["elsewhere"], ev: "m", payload: 99 });
-    // A load balancer would now send the client to a live node.
-    (client.socket.io as unknown as { uri: string }).uri = survivor.url;
-    const reconnected = new Promise<void>((r) => client.socket.once("connect", () => r()));
-    client.socket.connect();
-    await reconnected;
-    assert.equal(client.socket.recovered, true);
-    assert.equal(client.socket.id, oldId);
-    const got = await client.waitFor("m", 4);
-    assert.deepEqual(
-      got.map((args) => args[0]),
-      [0, 1, 2, 3],
-    );
-    const info = await client.call<{ node: string; recovered: boolean }>("whoami");
-    assert.deepEqual([info.node, info.recovered], [survivor.name, true]);
-    await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: 4 });
-    await client.waitFor("m", 5);
+    await expectRecoveryOnAnotherNode(doomed, survivor, set.redis?.url ?? "", "kill");
   });
 });

@@ -10,7 +10,8 @@ import {
   randomPrefix,
   SIO_NODE_SCRIPT,
 } from "./harness.js";
-import { redisMissing, startRedis } from "./redis-server.js";
+import { forkOnPrivateRedis } from "./node-sets.js";
+import { redisMissing } from "./redis-server.js";
 
 /** Which of socket.io's Redis protocols the cluster speaks. */
 export type Flavour = "classic" | "sharded" | "streams";
@@ -57,22 +58,13 @@ export function mixedBackend(flavour: Flavour, layout: string): Backend {
     skip: redisMissing,
     async start(count, env = {}) {
       if (count !== layout.length) throw new Error(`layout ${layout} has ${layout.length} nodes`);
-      const redis = await startRedis();
-      const vars = { REDIS_URL: redis.url, ...mixedEnv(flavour), ...env };
-      const set = await forkMixedNodes(mixedSpecs(flavour, layout), vars).catch(
-        async (err: unknown) => {
-          await redis.dispose();
-          throw err;
-        },
+      return forkOnPrivateRedis((url) =>
+        forkMixedNodes(mixedSpecs(flavour, layout), {
+          REDIS_URL: url,
+          ...mixedEnv(flavour),
+          ...env,
+        }),
       );
-      return {
-        nodes: set.nodes,
-        redis,
-        async close() {
-          await set.close();
-          await redis.dispose();
-        },
-      };
     },
   };
 }

@@ -6,25 +6,16 @@
  * with the missed packets by the other.
  */
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { createClient } from "redis";
 import { eventually } from "./adapter-suite.js";
-import {
-  closeClients,
-  connectClient,
-  type NodeHandle,
-  type NodeSet,
-  waitForServerCount,
-} from "./harness.js";
+import { connectClient, type NodeHandle, waitForServerCount } from "./harness.js";
 import { mixedBackend } from "./mixed-backends.js";
+import { closeSetsAfterEach } from "./node-sets.js";
+import { expectRecoveryOnAnotherNode } from "./recovery-check.js";
 import { redisMissing } from "./redis-server.js";
 
-const sets = new Set<NodeSet>();
-afterEach(async () => {
-  closeClients();
-  await Promise.all([...sets].map((s) => s.close()));
-  sets.clear();
-});
+const track = closeSetsAfterEach();
 
 /** What an official node recorded that would have ended a process without our handlers. */
 const fatal = (events: string[]) =>
@@ -32,8 +23,7 @@ const fatal = (events: string[]) =>
 
 describe("mixed classic pub/sub cluster", { skip: redisMissing }, () => {
   it("keeps an official node up through Tether heartbeats, and every node counts every node", async () => {
-    const set = await mixedBackend("classic", "TOT").start(3);
-    sets.add(set);
+    const set = track(await mixedBackend("classic", "TOT").start(3));
     const [, official] = set.nodes as [NodeHandle, NodeHandle, NodeHandle];
     // Several heartbeat rounds of the Tether nodes (every 250 ms) pass on the channels.
     const watcher = createClient({ url: set.redis?.url ?? "" });
@@ -56,8 +46,9 @@ describe("mixed classic pub/sub cluster", { skip: redisMissing }, () => {
   });
 
   it("stops waiting for a killed Tether node while the official node answers", async () => {
-    const set = await mixedBackend("classic", "TOT").start(3, { REQUESTS_TIMEOUT_MS: "8000" });
-    sets.add(set);
+    const set = track(
+      await mixedBackend("classic", "TOT").start(3, { REQUESTS_TIMEOUT_MS: "8000" }),
+    );
     await waitForServerCount(set.nodes, 3);
     const [a, official, c] = set.nodes as [NodeHandle, NodeHandle, NodeHandle];
     await Promise.all(set.nodes.map((n) => connectClient(n.url)));
@@ -88,50 +79,11 @@ describe(
       ["Tether", "socket.io"],
     ] as const) {
       it(`restores on a ${to} node, with the missed packets, a session a ${from} node stored`, async () => {
-        const set = await mixedBackend("streams", "TO").start(2, { RECOVERY: "1" });
-        sets.add(set);
+        const set = track(await mixedBackend("streams", "TO").start(2, { RECOVERY: "1" }));
         await waitForServerCount(set.nodes, 2);
         const [tether, official] = set.nodes as [NodeHandle, NodeHandle];
         const [closing, survivor] = from === "socket.io" ? [official, tether] : [tether, official];
-        const client = await connectClient(closing.url, "/", { user: "roamer" });
-        const oldId = client.socket.id;
-        await client.call("join", "recov");
-        await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: 0 });
-        await client.waitFor("m", 1);
-        const disconnected = new Promise<void>((r) => client.socket.once("disconnect", () => r()));
-        await closing.call("close");
-        await disconnected;
-        const redis = createClient({ url: set.redis?.url ?? "" });
-        await redis.connect();
-        try {
-          await eventually(
-            () => redis.keys("*:session:*"),
-            (keys) => keys.length === 1,
-            "the session stored in Redis",
-          );
-        } finally {
-          await redis.disconnect();
-        }
-        for (let i = 1; i <= 3; i++) {
-          await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: i });
-        }
-        await survivor.call("emit", { rooms: ["elsewhere"], ev: "m", payload: 99 });
-        // A load balancer would now send the client to a live node.
-        (client.socket.io as unknown as { uri: string }).uri = survivor.url;
-        const reconnected = new Promise<void>((r) => client.socket.once("connect", () => r()));
-        client.socket.connect();
-        await reconnected;
-        assert.equal(client.socket.recovered, true);
-        assert.equal(client.socket.id, oldId);
-        const got = await client.waitFor("m", 4);
-        assert.deepEqual(
-          got.map((args) => args[0]),
-          [0, 1, 2, 3],
-        );
-        const info = await client.call<{ node: string; recovered: boolean }>("whoami");
-        assert.deepEqual([info.node, info.recovered], [survivor.name, true]);
-        await survivor.call("emit", { rooms: ["recov"], ev: "m", payload: 4 });
-        await client.waitFor("m", 5);
+        await expectRecoveryOnAnotherNode(closing, survivor, set.redis?.url ?? "", "close");
         assert.deepEqual(fatal(await official.call<string[]>("redisEvents")), []);
       });
     }

@@ -7,9 +7,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../helpers/free-port.js";
 
 const INSTALL_HINT = "PostgreSQL not found — install with: apt-get install -y postgresql";
 
@@ -64,18 +64,6 @@ function pgRun(program: string, args: string[]): { status: number | null; output
     ? spawnSync("runuser", ["-u", RUN_AS, "--", bin, ...args], { encoding: "utf8" })
     : spawnSync(bin, args, { encoding: "utf8" });
   return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Creates and starts a private cluster; resolves once it accepts connections. */

@@ -7,19 +7,15 @@
  * adapter reports the malformed ones as `error` events. Two Tether nodes per adapter.
  */
 import assert from "node:assert/strict";
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { encode } from "@msgpack/msgpack";
-import { createClient } from "redis";
-import { eventually } from "./adapter-suite.js";
-import { closeClients, connectClient, type NodeSet, waitForServerCount } from "./harness.js";
+import { expectGarbageHarmless, NOISE, type Redis, streamEntry } from "./garbage-check.js";
+import { type NodeHandle, waitForServerCount } from "./harness.js";
 import { type Flavour, mixedBackend } from "./mixed-backends.js";
+import { closeSetsAfterEach } from "./node-sets.js";
 import { redisMissing } from "./redis-server.js";
 
-type Redis = ReturnType<typeof createClient>;
-
 const pack = (v: unknown) => Buffer.from(encode(v));
-/** Not msgpack, not JSON. */
-const NOISE = Buffer.from([0xc1, 0xff, 0x00, 0x7f]);
 /** msgpack `["x", {nsp: "/"}, nil]` cut after its second element's key. */
 const TRUNCATED = Buffer.from([0x93, 0xa1, 0x78, 0x81, 0xa3, 0x6e, 0x73, 0x70]);
 const OPTS = { rooms: [], except: [] };
@@ -112,17 +108,7 @@ const cases: Record<Flavour, (redis: Redis, key: string) => Promise<void>> = {
       { uid: "x", type: "3", data: "{}" },
       { m: "tether's former entry field" },
       ...BAD_CLUSTER_MESSAGES.map((json) => ({ uid: "x", nsp: "/", type: "3", data: json })),
-      ...BAD_CLUSTER_MESSAGES.map((json) => {
-        const m = (() => {
-          try {
-            return JSON.parse(json) as { type?: unknown; data?: unknown } | null;
-          } catch {
-            return null;
-          }
-        })();
-        const data = m?.data === undefined ? json : JSON.stringify(m.data);
-        return { uid: "x", nsp: "/", type: String(m?.type ?? "3"), data };
-      }),
+      ...BAD_CLUSTER_MESSAGES.map(streamEntry),
     ];
     for (const fields of entries) await redis.xAdd(key, "*", fields);
   },
@@ -139,53 +125,31 @@ for (const flavour of ["classic", "sharded", "streams"] as Flavour[]) {
     `Tether's Redis adapter (${NAMES[flavour]}), fed garbage`,
     { skip: redisMissing },
     () => {
-      let set: NodeSet | undefined;
-      afterEach(async () => {
-        closeClients();
-        await set?.close();
-        set = undefined;
-      });
+      const track = closeSetsAfterEach();
 
       it("keeps every node up and answering, writes nothing to clients, and reports the messages", async () => {
-        set = await mixedBackend(flavour, "TT").start(2);
+        const set = track(await mixedBackend(flavour, "TT").start(2));
         await waitForServerCount(set.nodes, 2);
-        const [n0, n1] = set.nodes as [(typeof set.nodes)[0], (typeof set.nodes)[0]];
-        const client = await connectClient(n1.url);
-        await client.call("join", "room");
-        const redis = createClient({ url: set.redis?.url ?? "" });
-        await redis.connect();
-        const key = (await n0.call<string>("keyPrefix")) ?? "";
-        try {
-          await cases[flavour](redis, key);
-        } finally {
-          await redis.disconnect();
-        }
-        await n0.call("emit", { ev: "after", payload: 1 });
-        await n0.call("emit", { rooms: ["room"], ev: "after", payload: 2 });
-        await client.waitFor("after", 2);
-        assert.deepEqual(client.events, [
-          { ev: "after", args: [1] },
-          { ev: "after", args: [2] },
-        ]);
-        assert.equal(client.socket.connected, true);
-        // Requests still complete, with the real answers.
-        const fetched = await n0.call<{ sockets: Array<{ id: string }> }>("fetchSockets");
-        assert.deepEqual(
-          fetched.sockets.map((s) => s.id),
-          [client.socket.id],
-        );
-        const emitted = await n0.call<{ err: unknown; replies: unknown[] }>(
-          "serverSideEmitWithAck",
-          { payload: 3 },
-        );
-        assert.deepEqual(emitted, { ...emitted, err: null, replies: [{ node: n1.name, arg: 3 }] });
-        for (const node of set.nodes) assert.equal(await node.call("name"), node.name);
-        await eventually(
-          () => n1.call<string[]>("redisEvents"),
-          (events) => events.some((e) => e.startsWith("adapter-error:")),
-          "an adapter error reported",
-        );
-        assert.equal(n0.alive && n1.alive, true);
+        const feed = async (redis: Redis, n0: NodeHandle) =>
+          cases[flavour](redis, (await n0.call<string>("keyPrefix")) ?? "");
+        await expectGarbageHarmless(set, feed, async ({ n0, n1, client }) => {
+          assert.equal(client.socket.connected, true);
+          // Requests still complete, with the real answers.
+          const fetched = await n0.call<{ sockets: Array<{ id: string }> }>("fetchSockets");
+          assert.deepEqual(
+            fetched.sockets.map((s) => s.id),
+            [client.socket.id],
+          );
+          const emitted = await n0.call<{ err: unknown; replies: unknown[] }>(
+            "serverSideEmitWithAck",
+            { payload: 3 },
+          );
+          assert.deepEqual(emitted, {
+            ...emitted,
+            err: null,
+            replies: [{ node: n1.name, arg: 3 }],
+          });
+        });
       });
     },
   );

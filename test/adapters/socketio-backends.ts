@@ -7,36 +7,16 @@ import cluster from "node:cluster";
 import { setupPrimary as setupSocketIoPrimary } from "@socket.io/cluster-adapter";
 import pg from "pg";
 import { type Backend, forkNodes, forkWorkers, randomPrefix } from "./harness.js";
+import { forkOnPrivateServer } from "./node-sets.js";
 import { pgMissing, startPostgres } from "./postgres-server.js";
-import { redisMissing, startRedis } from "./redis-server.js";
+import { privateRedisBackend } from "./redis-backend.js";
 
 /** An official Redis adapter (`sio-redis`, `sio-redis-sharded`, `sio-redis-streams`) in Tether. */
 export function socketIoRedisBackend(
   name: string,
   backend: "sio-redis" | "sio-redis-sharded" | "sio-redis-streams",
 ): Backend {
-  return {
-    name,
-    crossNode: true,
-    recoveryAcrossNodes: backend === "sio-redis-streams",
-    skip: redisMissing,
-    async start(count, env = {}) {
-      const redis = await startRedis();
-      const vars = { REDIS_URL: redis.url, KEY_PREFIX: randomPrefix(), ...env };
-      const set = await forkNodes(backend, count, vars).catch(async (err: unknown) => {
-        await redis.dispose();
-        throw err;
-      });
-      return {
-        nodes: set.nodes,
-        redis,
-        async close() {
-          await set.close();
-          await redis.dispose();
-        },
-      };
-    },
-  };
+  return privateRedisBackend(name, backend, backend === "sio-redis-streams");
 }
 
 /** `@socket.io/postgres-adapter` in Tether, on a private PostgreSQL cluster. */
@@ -55,18 +35,9 @@ export function socketIoPostgresBackend(): Backend {
         "CREATE TABLE IF NOT EXISTS socket_io_attachments (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)",
       );
       await client.end();
-      const vars = { PG_URL: db.url, KEY_PREFIX: randomPrefix(), ...env };
-      const set = await forkNodes("sio-postgres", count, vars).catch(async (err: unknown) => {
-        await db.dispose();
-        throw err;
-      });
-      return {
-        nodes: set.nodes,
-        async close() {
-          await set.close();
-          await db.dispose();
-        },
-      };
+      return forkOnPrivateServer(db, () =>
+        forkNodes("sio-postgres", count, { PG_URL: db.url, KEY_PREFIX: randomPrefix(), ...env }),
+      );
     },
   };
 }
