@@ -7,6 +7,9 @@
  *
  *   start:   N × redis-server (port, bus port) ─▶ redis-cli --cluster create ─▶ cluster_state:ok
  *   restart: SIGKILL master i ─▶ redis-server again (same port, nodes.conf) ─▶ cluster_state:ok
+ *
+ * Also the backend of Tether nodes on such a cluster (node-server.ts with REDIS_CLUSTER: node-redis
+ * `createCluster` clients).
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +17,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { type Backend, forkNodes, type NodeSet, randomPrefix } from "./harness.js";
 import { redisMissing } from "./redis-server.js";
 
 const run = promisify(execFile);
@@ -206,5 +210,46 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterInstance
       await waitClusterOk(procs);
     },
     dispose,
+  };
+}
+
+/** The nodes of a Redis Cluster backend, and the cluster they run on. */
+export interface ClusterNodeSet extends NodeSet {
+  readonly cluster: RedisClusterInstance;
+  readonly keyPrefix: string;
+}
+
+/** Starts a Redis Cluster and `count` Tether nodes on it (`adapter`: sharded or Streams). */
+export async function startClusterNodes(
+  adapter: "redis" | "redis-streams",
+  count: number,
+  env: Record<string, string> = {},
+): Promise<ClusterNodeSet> {
+  const cluster = await startRedisCluster(3);
+  const keyPrefix = randomPrefix();
+  const vars = { REDIS_CLUSTER: cluster.urls, KEY_PREFIX: keyPrefix, ...env };
+  const set = await forkNodes(adapter, count, vars).catch(async (err: unknown) => {
+    await cluster.dispose();
+    throw err;
+  });
+  return {
+    nodes: set.nodes,
+    cluster,
+    keyPrefix,
+    async close() {
+      await set.close();
+      await cluster.dispose();
+    },
+  };
+}
+
+/** A backend for the shared adapter suite: Tether nodes on a private Redis Cluster. */
+export function redisClusterBackend(name: string, adapter: "redis" | "redis-streams"): Backend {
+  return {
+    name,
+    crossNode: true,
+    recoveryAcrossNodes: adapter === "redis-streams",
+    skip: redisClusterMissing,
+    start: (count, env = {}) => startClusterNodes(adapter, count, env),
   };
 }

@@ -4,7 +4,7 @@
  * `createCluster` clients.
  */
 import { adapterSuite } from "./adapter-suite.js";
-import { redisClusterBackend } from "./redis-cluster-backend.js";
+import { redisClusterBackend } from "./redis-cluster-server.js";
 
 adapterSuite(redisClusterBackend("Redis Cluster, sharded pub/sub", "redis"));
 adapterSuite(redisClusterBackend("Redis Cluster, Redis Streams", "redis-streams"));

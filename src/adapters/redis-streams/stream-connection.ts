@@ -101,13 +101,18 @@ export function decodeEntry(fields: readonly unknown[]): Result<ClusterMessage |
 export const STREAM_ID = /^\d+-\d+$/;
 
 const RETRY_DELAY_MS = 100;
-const PUBLISH_ATTEMPTS = 10;
+/**
+ * How long an entry is retried after its first failed `XADD`. Long enough to ride out a Redis
+ * Cluster master restarting: back on its port, it answers CLUSTERDOWN until it has rejoined.
+ */
+const PUBLISH_RETRY_MS = 10_000;
 
 type RawEntry = [Buffer, Buffer[]];
 
 interface OutboxItem {
   readonly fields: readonly string[];
-  attempts: number;
+  /** When its first `XADD` failed. */
+  failedSince: number | undefined;
   resolve(id: string): void;
   reject(err: unknown): void;
 }
@@ -183,7 +188,7 @@ export class StreamConnection {
   publish(message: ClusterMessage): Promise<string> {
     const fields = encodeEntry(message);
     return new Promise((resolve, reject) => {
-      this.#outbox.push({ fields, attempts: 0, resolve, reject });
+      this.#outbox.push({ fields, failedSince: undefined, resolve, reject });
       if (!this.#draining) void this.#drain();
     });
   }
@@ -207,8 +212,11 @@ export class StreamConnection {
         if (result.status === "fulfilled") {
           const id = result.value;
           item.resolve(Buffer.isBuffer(id) ? id.toString() : String(id));
-        } else if (++item.attempts >= PUBLISH_ATTEMPTS) item.reject(result.reason);
-        else retry.push(item);
+        } else {
+          item.failedSince ??= Date.now();
+          if (Date.now() - item.failedSince >= PUBLISH_RETRY_MS) item.reject(result.reason);
+          else retry.push(item);
+        }
       });
       if (retry.length > 0) {
         this.#outbox.unshift(...retry);
