@@ -244,12 +244,16 @@ export async function startClusterNodes(
 }
 
 /** A backend for the shared adapter suite: Tether nodes on a private Redis Cluster. */
-export function redisClusterBackend(name: string, adapter: "redis" | "redis-streams"): Backend {
+export function redisClusterBackend(
+  name: string,
+  adapter: "redis" | "redis-streams",
+  extraEnv: Record<string, string> = {},
+): Backend {
   return {
     name,
     crossNode: true,
     recoveryAcrossNodes: adapter === "redis-streams",
     skip: redisClusterMissing,
-    start: (count, env = {}) => startClusterNodes(adapter, count, env),
+    start: (count, env = {}) => startClusterNodes(adapter, count, { ...extraEnv, ...env }),
   };
 }
