@@ -71,51 +71,57 @@ async function officialNode(set: ClusterNodeSet, flavour: Flavour) {
 
 for (const flavour of ["sharded", "streams"] as const) {
   const official =
-    flavour === "sharded" ? "@socket.io/redis-adapter (sharded)" : "@socket.io/redis-streams-adapter";
-  describe(`a Redis Cluster shared by Tether and ${official}`, { skip: redisClusterMissing }, () => {
-    it("counts both nodes, and broadcasts, room broadcasts and fetchSockets reach across", async () => {
-      const set = await startClusterNodes(flavour === "sharded" ? "redis" : "redis-streams", 1);
-      cleanups.push(() => set.close());
-      const tether = set.nodes[0] as NodeHandle;
-      const sio = await officialNode(set, flavour);
+    flavour === "sharded"
+      ? "@socket.io/redis-adapter (sharded)"
+      : "@socket.io/redis-streams-adapter";
+  describe(
+    `a Redis Cluster shared by Tether and ${official}`,
+    { skip: redisClusterMissing },
+    () => {
+      it("counts both nodes, and broadcasts, room broadcasts and fetchSockets reach across", async () => {
+        const set = await startClusterNodes(flavour === "sharded" ? "redis" : "redis-streams", 1);
+        cleanups.push(() => set.close());
+        const tether = set.nodes[0] as NodeHandle;
+        const sio = await officialNode(set, flavour);
 
-      await waitForServerCount([tether], 2);
-      await eventually(
-        () => sio.io.of("/").adapter.serverCount(),
-        (n) => n === 2,
-        "the official node counting 2 nodes",
-      );
-      const onTether = await connectClient(tether.url);
-      const onOfficial = await connectClient(sio.url);
+        await waitForServerCount([tether], 2);
+        await eventually(
+          () => sio.io.of("/").adapter.serverCount(),
+          (n) => n === 2,
+          "the official node counting 2 nodes",
+        );
+        const onTether = await connectClient(tether.url);
+        const onOfficial = await connectClient(sio.url);
 
-      await tether.call("emit", { ev: "from-tether", payload: 1 });
-      sio.io.emit("from-official", 2);
-      for (const c of [onTether, onOfficial]) {
-        assert.deepEqual((await c.waitFor("from-tether"))[0], [1]);
-        assert.deepEqual((await c.waitFor("from-official"))[0], [2]);
-      }
+        await tether.call("emit", { ev: "from-tether", payload: 1 });
+        sio.io.emit("from-official", 2);
+        for (const c of [onTether, onOfficial]) {
+          assert.deepEqual((await c.waitFor("from-tether"))[0], [1]);
+          assert.deepEqual((await c.waitFor("from-official"))[0], [2]);
+        }
 
-      await onTether.call("join", "mixed");
-      await onOfficial.call("join", "mixed");
-      // The official sharded adapter subscribes a new room's channel without waiting for Redis:
-      // broadcast until its client has one.
-      await eventually(
-        async () => {
-          await tether.call("emit", { rooms: ["mixed"], ev: "room" });
-          await new Promise((r) => setTimeout(r, 50));
-          return onOfficial.received("room").length;
-        },
-        (n) => n > 0,
-        "a room broadcast from Tether on the official node",
-      );
-      sio.io.to("mixed").emit("room-back", 3);
-      assert.deepEqual((await onTether.waitFor("room-back"))[0], [3]);
+        await onTether.call("join", "mixed");
+        await onOfficial.call("join", "mixed");
+        // The official sharded adapter subscribes a new room's channel without waiting for Redis:
+        // broadcast until its client has one.
+        await eventually(
+          async () => {
+            await tether.call("emit", { rooms: ["mixed"], ev: "room" });
+            await new Promise((r) => setTimeout(r, 50));
+            return onOfficial.received("room").length;
+          },
+          (n) => n > 0,
+          "a room broadcast from Tether on the official node",
+        );
+        sio.io.to("mixed").emit("room-back", 3);
+        assert.deepEqual((await onTether.waitFor("room-back"))[0], [3]);
 
-      const ids = [onTether.socket.id, onOfficial.socket.id].sort();
-      const fromTether = await tether.call<{ sockets: Array<{ id: string }> }>("fetchSockets");
-      assert.deepEqual(fromTether.sockets.map((s) => s.id).sort(), ids);
-      const fromOfficial = await sio.io.fetchSockets();
-      assert.deepEqual(fromOfficial.map((s) => s.id).sort(), ids);
-    });
-  });
+        const ids = [onTether.socket.id, onOfficial.socket.id].sort();
+        const fromTether = await tether.call<{ sockets: Array<{ id: string }> }>("fetchSockets");
+        assert.deepEqual(fromTether.sockets.map((s) => s.id).sort(), ids);
+        const fromOfficial = await sio.io.fetchSockets();
+        assert.deepEqual(fromOfficial.map((s) => s.id).sort(), ids);
+      });
+    },
+  );
 }
