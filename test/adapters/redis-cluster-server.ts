@@ -43,7 +43,9 @@ export interface RedisClusterInstance {
   readonly rootNodes: Array<{ url: string }>;
   /** Root node URLs, comma-separated (for a child process's environment). */
   readonly urls: string;
-  /** The index of the master owning `key`'s slot (a channel name hashes the same way). */
+  /** The hash slot of `key` (a channel name hashes the same way). */
+  slotOf(key: string): Promise<number>;
+  /** The index of the master owning `key`'s slot. */
   ownerOf(key: string): Promise<number>;
   /** SIGKILL master `i`, as a crash would; resolves once it has exited. */
   kill(i: number): Promise<void>;
@@ -176,6 +178,10 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterInstance
     await dispose();
     throw err;
   }
+  const slotOf = async (key: string) => {
+    const live = procs.find((p) => p.child !== undefined) ?? procs[0];
+    return Number((await cli(live?.port ?? 0, "cluster", "keyslot", key)).trim());
+  };
   const masters = procs.map((p) => ({
     port: p.port,
     url: `redis://127.0.0.1:${p.port}`,
@@ -187,9 +193,10 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterInstance
     masters,
     rootNodes: masters.map((m) => ({ url: m.url })),
     urls: masters.map((m) => m.url).join(","),
+    slotOf,
     async ownerOf(key) {
       const live = procs.find((p) => p.child !== undefined) ?? procs[0];
-      const slot = Number((await cli(live?.port ?? 0, "cluster", "keyslot", key)).trim());
+      const slot = await slotOf(key);
       const slots = await cli(live?.port ?? 0, "--json", "cluster", "slots");
       const ranges = JSON.parse(slots) as Array<[number, number, [string, number, string]]>;
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);

@@ -16,7 +16,8 @@
  * owning its channel, and a node only receives the rooms it serves: each channel is subscribed
  * on its own (channels of different slots live on different masters), published and counted on
  * the master owning its slot. A lost connection (a master restarting) is reported as `error`;
- * node-redis resubscribes and flushes its queued commands once the master is back.
+ * node-redis resubscribes (see cluster-resubscribe.ts for the v4 bug this works around) and
+ * flushes its queued commands once the master is back.
  */
 import { ClusterAdapter, type ClusterAdapterOptions } from "../../adapter/cluster-adapter.js";
 import type { ClusterMessage } from "../../adapter/cluster-message.js";
@@ -31,6 +32,7 @@ import {
   sendTo,
   watchErrors,
 } from "./client.js";
+import { isCrossSlot, repairShardedSubscriptions } from "./cluster-resubscribe.js";
 import { transportError } from "./redis-adapter.js";
 import { fromSioMessage, type SioMessage, toSioMessage } from "./sio-message.js";
 import { decodeJsonOrMsgpack, hasBinary, packBuffer } from "./wire.js";
@@ -97,6 +99,7 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   override init(): Promise<void> {
     this.#unwatch = watchErrors([this.#pub, this.#sub], (err) => {
       this.emitReserved("error", transportError("connection", err));
+      if (isCrossSlot(err)) void repairShardedSubscriptions(this.#sub);
     });
     // One channel per call: in a Redis Cluster each may live on another master.
     this.#ready = Promise.all(
