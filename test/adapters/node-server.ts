@@ -7,11 +7,12 @@
  * Env: BACKEND (memory | cluster | redis | redis-streams, or socket.io's own adapters: sio-redis |
  * sio-redis-sharded | sio-redis-streams | sio-postgres | sio-cluster), NODE_NAME, REDIS_URL, PG_URL, KEY_PREFIX,
  * RECOVERY ("1" enables connection state recovery), HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS,
- * REQUESTS_TIMEOUT_MS.
+ * REQUESTS_TIMEOUT_MS. REDIS_CLUSTER (comma-separated root node URLs): Tether's redis and
+ * redis-streams backends run on that Redis Cluster (node-redis `createCluster`) instead.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import { Server } from "../../src/index.js";
 import type { AnyAdapterConstructor } from "../../src/server/server.js";
 
@@ -41,6 +42,19 @@ async function redisClient() {
   return client;
 }
 
+const reconnectStrategy = (retries: number) => Math.min(50 + retries * 50, 300);
+
+/** A connected node-redis Redis Cluster client on the REDIS_CLUSTER root nodes. */
+async function redisCluster() {
+  const cluster = createCluster({
+    rootNodes: (env.REDIS_CLUSTER ?? "").split(",").map((url) => ({ url })),
+    defaults: { socket: { reconnectStrategy } },
+  });
+  cluster.on("error", (err: Error) => redisEvents.push(`error:${err.message}`));
+  await cluster.connect();
+  return cluster;
+}
+
 async function makeAdapter(): Promise<AnyAdapterConstructor | undefined> {
   const key = env.KEY_PREFIX ?? "tether-test";
   switch (backend) {
@@ -54,6 +68,14 @@ async function makeAdapter(): Promise<AnyAdapterConstructor | undefined> {
       const { createAdapter, createShardedAdapter } = await import(
         "../../src/adapters/redis/index.js"
       );
+      if (env.REDIS_CLUSTER) {
+        const pub = await redisCluster();
+        const sub = pub.duplicate();
+        sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
+        await sub.connect();
+        if (env.SHARDED === "0") return createAdapter(pub, sub, { key, ...timing });
+        return createShardedAdapter(pub, sub, { channelPrefix: key, ...timing });
+      }
       const pub = await redisClient();
       const sub = pub.duplicate();
       sub.on("error", (err: Error) => redisEvents.push(`sub-error:${err.message}`));
@@ -64,7 +86,7 @@ async function makeAdapter(): Promise<AnyAdapterConstructor | undefined> {
     }
     case "redis-streams": {
       const { createAdapter } = await import("../../src/adapters/redis-streams/index.js");
-      const client = await redisClient();
+      const client = env.REDIS_CLUSTER ? await redisCluster() : await redisClient();
       return createAdapter(client, {
         streamName: key,
         sessionKeyPrefix: `${key}:session:`,

@@ -8,23 +8,30 @@
  *               on error (Redis down): wait, then XREAD again from the same lastId
  *
  * After an outage the loop resumes from the last id it saw, so entries added meanwhile (by
- * nodes whose `XADD`s waited in node-redis's offline queue) are all delivered.
+ * nodes whose `XADD`s waited in node-redis's offline queue) are all delivered; the first failed
+ * `XREAD` of an outage is reported to every namespace as `error`.
+ *
+ * Redis Cluster (a node-redis `createCluster` client): every command on the stream goes to the
+ * master owning the stream key's slot, session keys to theirs; the read loop runs on a
+ * duplicate of the cluster client.
  */
 import { encode } from "@msgpack/msgpack";
 import { ClusterErrorCodes, type ClusterMessage } from "../../adapter/cluster-message.js";
 import { fail, type Result, TetherError } from "../../shared/errors.js";
-import type { RedisCommandClient } from "../redis/client.js";
+import { type RedisClient, sendTo } from "../redis/client.js";
+import { transportError } from "../redis/redis-adapter.js";
 import { fromSioMessage, toSioMessage } from "../redis/sio-message.js";
 import { hasBinary, invalid, unpack } from "../redis/wire.js";
 
-/** A client the read loop can own: duplicated from the user's client, connected by us. */
-export interface RedisDuplicableClient extends RedisCommandClient {
-  duplicate(): RedisDuplicableClient & {
-    connect(): Promise<unknown>;
-    disconnect(): Promise<void>;
-    on(event: "error", fn: (err: Error) => void): unknown;
-  };
-}
+/** The client the read loop owns: duplicated from the user's client, connected by us. */
+export type RedisReaderClient = RedisClient & {
+  connect(): Promise<unknown>;
+  disconnect(): Promise<void>;
+  on(event: "error", fn: (err: Error) => void): unknown;
+};
+
+/** A connected node-redis v4 client or Redis Cluster (`createClient` / `createCluster`). */
+export type RedisDuplicableClient = RedisClient & { duplicate(): RedisReaderClient };
 
 /** Receives the entries of one namespace. */
 export interface StreamSubscriber {
@@ -94,13 +101,18 @@ export function decodeEntry(fields: readonly unknown[]): Result<ClusterMessage |
 export const STREAM_ID = /^\d+-\d+$/;
 
 const RETRY_DELAY_MS = 100;
-const PUBLISH_ATTEMPTS = 10;
+/**
+ * How long an entry is retried after its first failed `XADD`. Long enough to ride out a Redis
+ * Cluster master restarting: back on its port, it answers CLUSTERDOWN until it has rejoined.
+ */
+const PUBLISH_RETRY_MS = 10_000;
 
 type RawEntry = [Buffer, Buffer[]];
 
 interface OutboxItem {
   readonly fields: readonly string[];
-  attempts: number;
+  /** When its first `XADD` failed. */
+  failedSince: number | undefined;
   resolve(id: string): void;
   reject(err: unknown): void;
 }
@@ -136,7 +148,7 @@ export class StreamConnection {
   readonly #blockMs: number;
   readonly #subscribers = new Set<StreamSubscriber>();
   #state: "idle" | "reading" | "closed" = "idle";
-  #reader: ReturnType<RedisDuplicableClient["duplicate"]> | undefined;
+  #reader: RedisReaderClient | undefined;
   #started: Promise<void> | undefined;
   readonly #outbox: OutboxItem[] = [];
   #draining = false;
@@ -176,7 +188,7 @@ export class StreamConnection {
   publish(message: ClusterMessage): Promise<string> {
     const fields = encodeEntry(message);
     return new Promise((resolve, reject) => {
-      this.#outbox.push({ fields, attempts: 0, resolve, reject });
+      this.#outbox.push({ fields, failedSince: undefined, resolve, reject });
       if (!this.#draining) void this.#drain();
     });
   }
@@ -192,7 +204,7 @@ export class StreamConnection {
     while (this.#outbox.length > 0) {
       const batch = this.#outbox.splice(0, this.#outbox.length);
       const results = await Promise.allSettled(
-        batch.map((item) => this.client.sendCommand<unknown>([...this.#xaddArgs, ...item.fields])),
+        batch.map((item) => this.send<unknown>(this.stream, [...this.#xaddArgs, ...item.fields])),
       );
       const retry: OutboxItem[] = [];
       results.forEach((result, i) => {
@@ -200,8 +212,11 @@ export class StreamConnection {
         if (result.status === "fulfilled") {
           const id = result.value;
           item.resolve(Buffer.isBuffer(id) ? id.toString() : String(id));
-        } else if (++item.attempts >= PUBLISH_ATTEMPTS) item.reject(result.reason);
-        else retry.push(item);
+        } else {
+          item.failedSince ??= Date.now();
+          if (Date.now() - item.failedSince >= PUBLISH_RETRY_MS) item.reject(result.reason);
+          else retry.push(item);
+        }
       });
       if (retry.length > 0) {
         this.#outbox.unshift(...retry);
@@ -209,6 +224,15 @@ export class StreamConnection {
       }
     }
     this.#draining = false;
+  }
+
+  /** Runs `args` where `key` lives (the master owning its slot, on a Redis Cluster). */
+  send<T = unknown>(
+    key: string,
+    args: Array<string | Buffer>,
+    options?: { returnBuffers?: boolean },
+  ): Promise<T> {
+    return sendTo<T>(this.client, key, args, options);
   }
 
   /** Entries after `after` (exclusive), in order, up to `limit`. */
@@ -219,7 +243,8 @@ export class StreamConnection {
     const out: Array<{ id: string; message: ClusterMessage }> = [];
     let from = after;
     while (out.length < limit) {
-      const raw = await this.client.sendCommand<unknown>(
+      const raw = await this.send<unknown>(
+        this.stream,
         [
           "XRANGE",
           this.stream,
@@ -243,7 +268,7 @@ export class StreamConnection {
 
   /** Whether entry `id` is still in the stream (not trimmed). */
   async has(id: string): Promise<boolean> {
-    const raw = await this.client.sendCommand<unknown>([
+    const raw = await this.send<unknown>(this.stream, [
       "XRANGE",
       this.stream,
       id,
@@ -261,7 +286,7 @@ export class StreamConnection {
     });
     this.#reader = reader;
     await reader.connect();
-    const newest = await this.client.sendCommand<unknown>([
+    const newest = await this.send<unknown>(this.stream, [
       "XREVRANGE",
       this.stream,
       "+",
@@ -274,12 +299,15 @@ export class StreamConnection {
     void this.#loop(reader, lastId);
   }
 
-  async #loop(reader: RedisCommandClient, from: string): Promise<void> {
+  async #loop(reader: RedisClient, from: string): Promise<void> {
     let lastId = from;
+    let failing = false;
     while (this.#state === "reading") {
       let raw: unknown;
       try {
-        raw = await reader.sendCommand<unknown>(
+        raw = await sendTo<unknown>(
+          reader,
+          this.stream,
           [
             "XREAD",
             "BLOCK",
@@ -292,11 +320,17 @@ export class StreamConnection {
           ],
           { returnBuffers: true },
         );
-      } catch {
+      } catch (err) {
         if (this.#state !== "reading") return;
+        if (!failing) {
+          failing = true;
+          const error = transportError("XREAD", err);
+          for (const s of this.#subscribers) s.emit("error", error);
+        }
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
         continue;
       }
+      failing = false;
       if (!Array.isArray(raw)) continue;
       for (const streamReply of raw) {
         if (!Array.isArray(streamReply)) continue;

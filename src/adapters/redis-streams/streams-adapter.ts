@@ -27,6 +27,8 @@ import type {
   SocketId,
 } from "../../adapter/types.js";
 import { type Packet, PacketType } from "../../protocol/socket.js";
+import { watchErrors } from "../redis/client.js";
+import { transportError } from "../redis/redis-adapter.js";
 import { STREAM_ID, type StreamConnection } from "./stream-connection.js";
 
 /** Options of the Redis Streams adapter. */
@@ -125,6 +127,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   readonly #writes = new Set<Promise<unknown>>();
   #flushScheduled = false;
   #refresh: ReturnType<typeof setInterval> | undefined;
+  #unwatch: (() => void) | undefined;
   /** Sessions whose restore is in progress, by socket id. */
   readonly #restoring = new Map<SocketId, Restoring>();
   /**
@@ -152,6 +155,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   }
 
   override async init(): Promise<void> {
+    this.#unwatch = watchErrors([this.#conn.client], (err) => {
+      this.emitReserved("error", transportError("connection", err));
+    });
     super.init();
     if (this.#maxDuration !== undefined) {
       // Keep live sessions from expiring, so they survive a crash of this node.
@@ -171,6 +177,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     if (this.#refresh !== undefined) clearInterval(this.#refresh);
     this.#refresh = undefined;
     this.#flushAhead(undefined);
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     await super.close();
     await Promise.allSettled([...this.#writes]);
     await this.#conn.unsubscribe(this);
@@ -305,7 +313,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     this.#dirty.delete(id);
     if (pid === undefined) return;
     // Not persisted at disconnect (closed on purpose): the written-through session must go.
-    if (!this.#persisted.delete(pid)) void this.#write(["DEL", this.#sessionPrefix + pid]);
+    if (!this.#persisted.delete(pid))
+      void this.#write(this.#sessionPrefix + pid, ["DEL", this.#sessionPrefix + pid]);
   }
 
   #track(id: SocketId): void {
@@ -348,17 +357,13 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     const text = Buffer.from(encode({ ...session, pid }, { ignoreUndefined: true })).toString(
       "base64",
     );
-    return this.#write([
-      "SET",
-      this.#sessionPrefix + pid,
-      text,
-      "PX",
-      String(Math.ceil(this.#maxDuration)),
-    ]);
+    const key = this.#sessionPrefix + pid;
+    return this.#write(key, ["SET", key, text, "PX", String(Math.ceil(this.#maxDuration))]);
   }
 
-  #write(args: Array<string | Buffer>): Promise<void> {
-    const p = this.#conn.client.sendCommand(args).then(
+  /** Runs a command on session key `key` (on its master, in a Redis Cluster). */
+  #write(key: string, args: Array<string | Buffer>): Promise<void> {
+    const p = this.#conn.send(key, args).then(
       () => undefined,
       (err: unknown) => {
         this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
@@ -385,12 +390,8 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     offset: string,
   ): Promise<RestoredSession | undefined> {
     if (this.#maxDuration === undefined || !STREAM_ID.test(offset)) return undefined;
-    const raw = await this.#conn.client.sendCommand<unknown>(
-      ["GETDEL", this.#sessionPrefix + pid],
-      {
-        returnBuffers: true,
-      },
-    );
+    const key = this.#sessionPrefix + pid;
+    const raw = await this.#conn.send<unknown>(key, ["GETDEL", key], { returnBuffers: true });
     if (!Buffer.isBuffer(raw)) return undefined;
     let stored: StoredSession | undefined;
     try {

@@ -13,11 +13,16 @@
  * const io = new Server(3000, { adapter: createAdapter(pubClient, subClient) });
  */
 import type { AdapterHost } from "../../adapter/types.js";
-import type { RedisCommandClient, RedisSubscriberClient } from "./client.js";
+import type { RedisClient, RedisSubscriberClient } from "./client.js";
 import { RedisAdapter, type RedisAdapterOptions } from "./redis-adapter.js";
 import { ShardedRedisAdapter, type ShardedRedisAdapterOptions } from "./sharded-adapter.js";
 
-export type { RedisCommandClient, RedisSubscriberClient } from "./client.js";
+export type {
+  RedisClient,
+  RedisClusterClient,
+  RedisCommandClient,
+  RedisSubscriberClient,
+} from "./client.js";
 export { RedisAdapter, type RedisAdapterOptions } from "./redis-adapter.js";
 export {
   ShardedRedisAdapter,
@@ -32,7 +37,7 @@ export {
  * @example new Server(3000, { adapter: createAdapter(pubClient, subClient, { key: "chat" }) });
  */
 export function createAdapter(
-  pubClient: RedisCommandClient,
+  pubClient: RedisClient,
   subClient: RedisSubscriberClient,
   opts: RedisAdapterOptions = {},
 ): (nsp: AdapterHost) => RedisAdapter | ShardedRedisAdapter {
@@ -42,11 +47,16 @@ export function createAdapter(
 
 /**
  * Returns the adapter factory speaking socket.io's sharded Redis protocol (`SPUBLISH`, Redis ≥ 7;
- * per-room channels, suited to Redis Cluster).
+ * per-room channels, suited to Redis Cluster: pass node-redis `createCluster` clients).
  * @example new Server(3000, { adapter: createShardedAdapter(pubClient, subClient) });
+ * @example
+ * const pubClient = createCluster({ rootNodes: [{ url: "redis://10.0.0.1:7000" }] });
+ * const subClient = pubClient.duplicate();
+ * await Promise.all([pubClient.connect(), subClient.connect()]);
+ * new Server(3000, { adapter: createShardedAdapter(pubClient, subClient) });
  */
 export function createShardedAdapter(
-  pubClient: RedisCommandClient,
+  pubClient: RedisClient,
   subClient: RedisSubscriberClient,
   opts: ShardedRedisAdapterOptions = {},
 ): (nsp: AdapterHost) => ShardedRedisAdapter {

@@ -8,7 +8,8 @@
  *                          <key>-response#<nsp>#, <key>-response#<nsp>#<uid>#  responses
  *
  * Node count: the request channel's subscriber count (`PUBSUB NUMSUB`), as socket.io counts, so
- * requests wait for socket.io's nodes (which send no heartbeat) as well as Tether's.
+ * requests wait for socket.io's nodes (which send no heartbeat) as well as Tether's. On a Redis
+ * Cluster (node-redis `createCluster` clients) the count is summed over every node.
  */
 import { ClusterAdapter, type ClusterAdapterOptions } from "../../adapter/cluster-adapter.js";
 import { ClusterErrorCodes, type ClusterMessage } from "../../adapter/cluster-message.js";
@@ -25,10 +26,13 @@ import {
   type LegacyQuery,
 } from "./classic-protocol.js";
 import {
+  asBuffer,
   type BufferListener,
   countSubscribers,
-  type RedisCommandClient,
+  type RedisClient,
   type RedisSubscriberClient,
+  sendTo,
+  watchErrors,
 } from "./client.js";
 import { packBuffer } from "./wire.js";
 
@@ -53,19 +57,20 @@ export function transportError(what: string, err: unknown): TetherError {
 
 /** A namespace's adapter over Redis pub/sub, in socket.io's classic protocol. */
 export class RedisAdapter extends ClusterAdapter {
-  readonly #pub: RedisCommandClient;
+  readonly #pub: RedisClient;
   readonly #sub: RedisSubscriberClient;
   readonly #ch: ClassicChannels;
   readonly #own: string;
   #ready: Promise<void> = Promise.resolve();
+  #unwatch: (() => void) | undefined;
   readonly #onBroadcast: BufferListener = (message, channel) =>
-    this.#onPattern(message, channel.toString());
+    this.#onPattern(asBuffer(message), channel.toString());
   readonly #onRequestOrResponse: BufferListener = (message, channel) =>
-    this.#onChannel(message, channel.toString());
+    this.#onChannel(asBuffer(message), channel.toString());
 
   constructor(
     nsp: AdapterHost,
-    pub: RedisCommandClient,
+    pub: RedisClient,
     sub: RedisSubscriberClient,
     opts: RedisAdapterOptions = {},
   ) {
@@ -78,6 +83,9 @@ export class RedisAdapter extends ClusterAdapter {
 
   override init(): Promise<void> {
     const ch = this.#ch;
+    this.#unwatch = watchErrors([this.#pub, this.#sub], (err) => {
+      this.emitReserved("error", transportError("connection", err));
+    });
     this.#ready = Promise.all([
       this.#sub.pSubscribe(ch.pattern, this.#onBroadcast, true),
       this.#sub.subscribe([ch.request, ch.response, this.#own], this.#onRequestOrResponse, true),
@@ -90,6 +98,8 @@ export class RedisAdapter extends ClusterAdapter {
 
   override async close(): Promise<void> {
     await super.close();
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     const ch = this.#ch;
     await Promise.all([
       this.#sub.pUnsubscribe(ch.pattern, this.#onBroadcast, true),
@@ -148,7 +158,7 @@ export class RedisAdapter extends ClusterAdapter {
 
   async #publishRaw(channel: string, bytes: Buffer): Promise<void> {
     await this.#ready;
-    await this.#pub.sendCommand(["PUBLISH", channel, bytes]).catch((err: unknown) => {
+    await sendTo(this.#pub, channel, ["PUBLISH", channel, bytes]).catch((err: unknown) => {
       this.emitReserved("error", transportError("publish", err));
     });
   }
@@ -156,12 +166,12 @@ export class RedisAdapter extends ClusterAdapter {
   protected override async publish(message: ClusterMessage): Promise<void> {
     await this.#ready;
     const out = encodeClassic(this.#ch, message);
-    await this.#pub.sendCommand(["PUBLISH", out.channel, out.bytes]);
+    await sendTo(this.#pub, out.channel, ["PUBLISH", out.channel, out.bytes]);
   }
 
   protected override async publishResponse(uid: string, message: ClusterMessage): Promise<void> {
     await this.#ready;
     const out = encodeClassic(this.#ch, message, uid);
-    await this.#pub.sendCommand(["PUBLISH", out.channel, out.bytes]);
+    await sendTo(this.#pub, out.channel, ["PUBLISH", out.channel, out.bytes]);
   }
 }

@@ -12,19 +12,27 @@
  *                              members in the room
  *   `<prefix>#<nsp>#<uid>#`    responses to node `uid`
  *
- * In a Redis Cluster a message only travels to the shard owning its channel, and a node only
- * receives the rooms it serves.
+ * In a Redis Cluster (node-redis `createCluster` clients) a message only travels to the shard
+ * owning its channel, and a node only receives the rooms it serves: each channel is subscribed
+ * on its own (channels of different slots live on different masters), published and counted on
+ * the master owning its slot. A lost connection (a master restarting) is reported as `error`;
+ * node-redis resubscribes (see cluster-resubscribe.ts for the v4 bug this works around) and
+ * flushes its queued commands once the master is back.
  */
 import { ClusterAdapter, type ClusterAdapterOptions } from "../../adapter/cluster-adapter.js";
 import type { ClusterMessage } from "../../adapter/cluster-message.js";
 import type { AdapterHost, Room, SocketId } from "../../adapter/types.js";
 import {
+  asBuffer,
   type BufferListener,
   countSubscribers,
   looksLikeSocketId,
-  type RedisCommandClient,
+  type RedisClient,
   type RedisSubscriberClient,
+  sendTo,
+  watchErrors,
 } from "./client.js";
+import { isCrossSlot, repairShardedSubscriptions } from "./cluster-resubscribe.js";
 import { transportError } from "./redis-adapter.js";
 import { fromSioMessage, type SioMessage, toSioMessage } from "./sio-message.js";
 import { decodeJsonOrMsgpack, hasBinary, packBuffer } from "./wire.js";
@@ -63,7 +71,7 @@ export function encodeSharded(m: ClusterMessage): Buffer | string {
 
 /** A namespace's adapter over Redis sharded pub/sub, in socket.io's sharded protocol. */
 export class ShardedRedisAdapter extends ClusterAdapter {
-  readonly #pub: RedisCommandClient;
+  readonly #pub: RedisClient;
   readonly #sub: RedisSubscriberClient;
   readonly #main: string;
   readonly #own: string;
@@ -71,11 +79,12 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   #ready: Promise<void> = Promise.resolve();
   /** Per-room chain of (un)subscribe operations, so they apply in order. */
   readonly #roomOps = new Map<Room, Promise<void>>();
-  readonly #listener: BufferListener = (message) => this.#onBuffer(message);
+  readonly #listener: BufferListener = (message) => this.#onBuffer(asBuffer(message));
+  #unwatch: (() => void) | undefined;
 
   constructor(
     nsp: AdapterHost,
-    pub: RedisCommandClient,
+    pub: RedisClient,
     sub: RedisSubscriberClient,
     opts: ShardedRedisAdapterOptions = {},
   ) {
@@ -88,7 +97,14 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   }
 
   override init(): Promise<void> {
-    this.#ready = this.#sub.sSubscribe([this.#main, this.#own], this.#listener, true);
+    this.#unwatch = watchErrors([this.#pub, this.#sub], (err) => {
+      this.emitReserved("error", transportError("connection", err));
+      if (isCrossSlot(err)) void repairShardedSubscriptions(this.#sub);
+    });
+    // One channel per call: in a Redis Cluster each may live on another master.
+    this.#ready = Promise.all(
+      [this.#main, this.#own].map((c) => this.#sub.sSubscribe(c, this.#listener, true)),
+    ).then(() => undefined);
     if (this.#mode !== "static") {
       this.on("create-room", (room) => this.#roomOp(room, "subscribe"));
       this.on("delete-room", (room) => this.#roomOp(room, "unsubscribe"));
@@ -101,9 +117,13 @@ export class ShardedRedisAdapter extends ClusterAdapter {
 
   override async close(): Promise<void> {
     await super.close();
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     const rooms = [...this.#roomOps.keys()].map((r) => this.#roomChannel(r));
     const channels = [this.#main, this.#own, ...rooms];
-    await this.#sub.sUnsubscribe(channels, this.#listener, true).catch(() => undefined);
+    await Promise.all(
+      channels.map((c) => this.#sub.sUnsubscribe(c, this.#listener, true).catch(() => undefined)),
+    );
     this.#roomOps.clear();
   }
 
@@ -164,12 +184,12 @@ export class ShardedRedisAdapter extends ClusterAdapter {
   protected override async publish(message: ClusterMessage): Promise<void> {
     await this.#ready;
     const channel = shardedChannel(this.#main, message, this.#mode);
-    await this.#pub.sendCommand(["SPUBLISH", channel, encodeSharded(message)]);
+    await sendTo(this.#pub, channel, ["SPUBLISH", channel, encodeSharded(message)]);
   }
 
   protected override async publishResponse(uid: string, message: ClusterMessage): Promise<void> {
     await this.#ready;
     const channel = uid === "" ? this.#main : `${this.#main}${uid}#`;
-    await this.#pub.sendCommand(["SPUBLISH", channel, encodeSharded(message)]);
+    await sendTo(this.#pub, channel, ["SPUBLISH", channel, encodeSharded(message)]);
   }
 }
