@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { skipWithoutChromium } from "../helpers/browser.js";
-import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { bundlePage, chromiumSession, PAGE_UNTIL } from "../helpers/bundle-page.js";
 import { serverKinds } from "../integration/client-servers.js";
 
 const bundle = bundlePage("socket.io.js");
@@ -56,13 +56,7 @@ for (const kind of kinds) {
     test("the global io() connects, exchanges events and binary, and upgrades to websocket", async () => {
       const page = await open(false);
       const result = await page.evaluate(`(async () => {
-        const until = async (f) => {
-          const end = Date.now() + 10000;
-          while (!f()) {
-            if (Date.now() > end) throw new Error("timeout");
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        };
+        const until = ${PAGE_UNTIL};
         await until(() => sock.connected && events.length >= 2);
         const hello = events.find((e) => typeof e === "object");
         const echoed = await sock.emitWithAck("echo", new Uint8Array([9, 8, 7]).buffer);

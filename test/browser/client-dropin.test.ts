@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { skipWithoutChromium } from "../helpers/browser.js";
-import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { bundlePage, chromiumSession, PAGE_UNTIL } from "../helpers/bundle-page.js";
 import { serverKinds } from "../integration/client-servers.js";
 
 const bundle = bundlePage("socket.io.min.js");
@@ -17,13 +17,7 @@ const kinds = await serverKinds();
 
 // Page helpers, as a string: functions compiled by tsx would reference its helpers in the page.
 const prelude = `
-  window.until = async (f, what) => {
-    const end = performance.now() + 10000;
-    while (!f()) {
-      if (performance.now() > end) throw new Error("timed out waiting for " + what);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  window.until = ${PAGE_UNTIL};
   window.uncaught = [];
   window.addEventListener("error", (e) => {
     uncaught.push(e.error && e.error.message);

@@ -8,21 +8,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { skipWithoutChromium } from "../helpers/browser.js";
-import { bundlePage, chromiumSession } from "../helpers/bundle-page.js";
+import { bundlePage, chromiumSession, PAGE_UNTIL } from "../helpers/bundle-page.js";
 import { serverKinds } from "../integration/client-servers.js";
 
 const bundle = bundlePage("socket.io.js");
 const skip = skipWithoutChromium();
 
-/** Page helper: polls `f` every 20 ms; resolves false after `ms`. */
-const UNTIL = `const until = async (f, ms = 10000) => {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-};`;
+const UNTIL = `const until = ${PAGE_UNTIL};`;
 
 describe("engine client in Chromium", { skip }, () => {
   const session = chromiumSession(bundle, async (pages) => {
@@ -73,7 +65,7 @@ describe("engine client in Chromium", { skip }, () => {
         });
         sock.emit("burst", 101);
         await until(() => got.length >= 100);
-        await until(() => errors.length > 0, 1000);
+        await until(() => errors.length > 0, "the uncaught error", 1000);
         return {
           got,
           errors,

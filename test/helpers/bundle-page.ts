@@ -15,6 +15,19 @@ import { launchChromium } from "./browser.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/**
+ * In-page helper, as source (a function compiled by tsx would reference tsx's helpers in the
+ * page): `until(cond, what?, ms?)` resolves once `cond()` holds, checking every 10 ms, and
+ * rejects naming `what` after `ms` (10 s by default). Use as `const until = ${PAGE_UNTIL};`.
+ */
+export const PAGE_UNTIL = `async (f, what = "condition", ms = 10000) => {
+  const end = performance.now() + ms;
+  while (!f()) {
+    if (performance.now() > end) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}`;
+
 /** A bundle of `dist/bundles/` and the page that loads it. */
 export interface BundlePage {
   /** HTTP handler: the bundle, the page at `/`, 404 for anything else. */
