@@ -13,10 +13,10 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../helpers/free-port.js";
 import { type Backend, forkNodes, type NodeSet, randomPrefix } from "./harness.js";
 import { redisMissing } from "./redis-server.js";
 
@@ -53,18 +53,6 @@ export interface RedisClusterInstance {
   start(i: number): Promise<void>;
   /** Kills every master and removes their folders. */
   dispose(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function cli(port: number, ...args: string[]): Promise<string> {
