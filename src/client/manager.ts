@@ -19,7 +19,7 @@ import {
 } from "../engine/client/index.js";
 import { clientParser, type Decoder, type Encoder, type Parser } from "../parser/socket/index.js";
 import type { Packet } from "../protocol/socket.js";
-import { Emitter, type EventsMap } from "../shared/emitter.js";
+import { callRethrowingLater, Emitter, type EventsMap } from "../shared/emitter.js";
 import { timersFor } from "../shared/timers.js";
 import { Backoff } from "./backoff.js";
 import { type OutgoingPacket, Socket, type SocketOptions } from "./socket.js";
@@ -80,25 +80,17 @@ export const managerDefaults: { parser: Parser } = { parser: clientParser };
 
 /**
  * Subscribes and returns the unsubscribe function. A throw from the listener (from application
- * code it calls: an event handler, an ack callback) is rethrown in a microtask, so it reaches the
- * application as an uncaught exception while the emitter (the connection's receive path) goes
- * on delivering, as with upstream's deferred delivery of decoded packets. A try/catch costs
- * nothing on the hot path when nothing throws, unlike deferring each packet.
+ * code it calls: an event handler, an ack callback) is rethrown later ({@link callRethrowingLater}),
+ * so the emitter (the connection's receive path) goes on delivering, as with upstream's deferred
+ * delivery of decoded packets.
  */
 export function listen<M extends EventsMap, K extends keyof M & string>(
   target: Emitter<M, M>,
   event: K,
   fn: M[K],
 ): () => void {
-  const guarded = ((...args: unknown[]) => {
-    try {
-      (fn as (...a: unknown[]) => void)(...args);
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
-  }) as M[K];
+  const guarded = ((...args: unknown[]) =>
+    callRethrowingLater(fn as (...a: unknown[]) => void, args)) as M[K];
   target.on(event, guarded);
   return () => target.off(event, guarded);
 }

@@ -102,6 +102,21 @@ export class Emitter<Listen extends EventsMap, Emit extends EventsMap = Listen> 
   }
 }
 
+/**
+ * Calls `fn(...args)`; a throw is rethrown from a microtask, where it surfaces as an uncaught
+ * exception in the application, while the caller (a connection's receive path) goes on. A
+ * try/catch costs nothing when nothing throws, unlike deferring every call to a new task.
+ */
+export function callRethrowingLater(fn: (...a: unknown[]) => void, args: unknown[]): void {
+  try {
+    fn(...args);
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
+
 /** Node's `EventEmitter.defaultMaxListeners`. */
 const DEFAULT_MAX_LISTENERS = 10;
 /**

@@ -13,7 +13,7 @@
 
 import { type SendableData, toRawData } from "../../parser/engine/index.js";
 import type { EnginePacket, HandshakeData, RawData, TransportName } from "../../protocol/engine.js";
-import { Emitter } from "../../shared/emitter.js";
+import { callRethrowingLater, Emitter } from "../../shared/emitter.js";
 import { type Timers, timersFor } from "../../shared/timers.js";
 import { type EngineClientOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { BinaryType, CookieStore, MessageData } from "./platform.js";
@@ -213,13 +213,7 @@ export class ClientSocket extends Emitter<ClientSocketEvents> {
    * it surfaces as an uncaught exception in the application, and delivery goes on.
    */
   protected override callListener(l: (...a: unknown[]) => void, args: unknown[]): void {
-    try {
-      l(...args);
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
+    callRethrowingLater(l, args);
   }
 
   #setState(next: ClientSocketState): void {
