@@ -77,6 +77,14 @@ function reaches(
   return !opts.except.some((r) => rooms.has(r));
 }
 
+/** A recoverable broadcast of this node, waiting for the read loop to reach its entry. */
+interface OwnBroadcast {
+  readonly packet: Packet;
+  readonly opts: BroadcastOptions;
+  /** The entry id, once `XADD` answered (used only if the adapter closes first). */
+  offset?: string;
+}
+
 /** `a` < `b` → negative, as stream entry ids (`<ms>-<seq>`) order. */
 function compareIds(a: string, b: string): number {
   const [aMs = 0, aSeq = 0] = a.split("-").map(Number);
@@ -137,14 +145,14 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    */
   readonly #replayed = new Map<SocketId, string>();
   /**
-   * This node's recoverable broadcasts acknowledged by `XADD` but not yet reached by the read
-   * loop: offset → delivery. They go out when the loop reaches them, in stream order with the
-   * other nodes' entries, because a client recovers from the offset of the last packet it got:
-   * one delivered ahead of an earlier entry would be replayed, and received twice, later.
+   * This node's recoverable broadcasts, in publish order, until the read loop reaches their
+   * entries: they go out then, with the entry id the loop read, in stream order with the other
+   * nodes' entries — a client recovers from the offset of the last packet it got, so one
+   * delivered ahead of an earlier entry would be replayed, and received twice, later. The loop
+   * (not the `XADD` reply, which may come after the loop passed the entry) decides the moment:
+   * one connection's entries reach the stream in the order it published them.
    */
-  readonly #ahead = new Map<string, () => void>();
-  /** The last entry of this namespace the read loop dispatched. */
-  #readUpTo: string | undefined;
+  readonly #own: OwnBroadcast[] = [];
 
   constructor(nsp: AdapterHost, conn: StreamConnection, opts: RedisStreamsAdapterOptions = {}) {
     super(nsp, opts);
@@ -176,7 +184,9 @@ export class RedisStreamsAdapter extends ClusterAdapter {
   override async close(): Promise<void> {
     if (this.#refresh !== undefined) clearInterval(this.#refresh);
     this.#refresh = undefined;
-    this.#flushAhead(undefined);
+    // Entries the loop will not reach any more: those Redis accepted go out now.
+    for (const { packet, opts, offset } of this.#own.splice(0))
+      if (offset !== undefined) this.#deliver(packet, opts, offset);
     this.#unwatch?.();
     this.#unwatch = undefined;
     await super.close();
@@ -212,13 +222,16 @@ export class RedisStreamsAdapter extends ClusterAdapter {
       packet: { type: packet.type, data: packet.data },
       opts: toWireOptions(opts),
     };
+    const own: OwnBroadcast = { packet, opts };
+    this.#own.push(own);
     this.#conn.publish(message).then(
       (offset) => {
-        const deliver = () => this.#deliver(packet, opts, offset);
-        if (this.#readUpTo !== undefined && compareIds(offset, this.#readUpTo) <= 0) deliver();
-        else this.#ahead.set(offset, deliver);
+        own.offset = offset;
       },
       (err: unknown) => {
+        // No entry will come: drop it from the queue and deliver here without an offset.
+        const i = this.#own.indexOf(own);
+        if (i >= 0) this.#own.splice(i, 1);
         this.emitReserved("error", err instanceof Error ? err : new Error(String(err)));
         this.broadcastLocally(packet, opts);
       },
@@ -244,21 +257,27 @@ export class RedisStreamsAdapter extends ClusterAdapter {
         if (compareIds(offset, cut) > 0) this.#replayed.delete(id);
       }
     }
-    if (offset !== undefined) {
-      this.#readUpTo = offset;
-      // Entries are dispatched in stream order: our own broadcasts up to here go out now.
-      if (this.#ahead.size > 0) this.#flushAhead(offset);
+    if (offset !== undefined && this.#isOwnRecoverable(message)) {
+      // Entries are dispatched in stream order: this one is the oldest own broadcast waiting.
+      const own = this.#own.shift();
+      if (own) this.#deliver(own.packet, own.opts, offset);
+      return;
     }
     super.onMessage(message, offset);
   }
 
-  /** Delivers own broadcasts waiting for the read loop, up to `upTo` (all when undefined). */
-  #flushAhead(upTo: string | undefined): void {
-    for (const [offset, deliver] of this.#ahead) {
-      if (upTo !== undefined && compareIds(offset, upTo) > 0) continue;
-      this.#ahead.delete(offset);
-      deliver();
-    }
+  /** An entry this adapter published through the recoverable path of {@link broadcast}. */
+  #isOwnRecoverable(message: ClusterMessage): boolean {
+    return (
+      message.uid === this.uid &&
+      message.nsp === this.nsp.name &&
+      message.type === "broadcast" &&
+      message.requestId === undefined &&
+      this.#maxDuration !== undefined &&
+      message.packet.type === PacketType.EVENT &&
+      !message.opts.flags.volatile &&
+      Array.isArray(message.packet.data)
+    );
   }
 
   /** Delivers a recoverable packet here, minding sessions being (or just) restored. */
