@@ -107,6 +107,35 @@ const RETRY_DELAY_MS = 100;
  */
 const PUBLISH_RETRY_MS = 10_000;
 
+/** Entries per `EVAL` of {@link XADD_BATCH}: bounds the time one script holds Redis. */
+const MAX_BATCH = 256;
+
+/**
+ * `XADD`s a batch of entries atomically, in order. KEYS[1]: the stream; ARGV[1]: MAXLEN; then,
+ * per entry, its field count followed by its fields. Returns the entry ids.
+ */
+const XADD_BATCH = `local ids = {}
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local cmd = {"XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*"}
+  for j = 1, n do cmd[6 + j] = ARGV[i + j] end
+  ids[#ids + 1] = redis.call(unpack(cmd))
+  i = i + n + 1
+end
+return ids`;
+
+/** An `XADD` reply as text. */
+function entryId(id: unknown): string {
+  return Buffer.isBuffer(id) ? id.toString() : String(id);
+}
+
+/** Whether `err` says the server will not run scripts (not a connection problem). */
+function isScriptRefusal(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : "";
+  return /^(NOPERM|NOSCRIPT|ERR unknown command)/.test(message);
+}
+
 type RawEntry = [Buffer, Buffer[]];
 
 interface OutboxItem {
@@ -152,6 +181,8 @@ export class StreamConnection {
   #started: Promise<void> | undefined;
   readonly #outbox: OutboxItem[] = [];
   #draining = false;
+  /** Whether batches go out as one `EVAL` (until the server refuses scripts). */
+  #scripted = true;
   readonly #xaddArgs: string[];
 
   constructor(client: RedisDuplicableClient, opts: StreamOptions = {}) {
@@ -194,36 +225,64 @@ export class StreamConnection {
   }
 
   /**
-   * Sends the outbox in batches (pipelined by node-redis). When the connection drops, the
-   * commands in flight are rejected while later ones wait in node-redis's offline queue, so a
-   * naive retry would reorder entries: failed entries go back to the front of the outbox, and
-   * the next batch starts only once the current one has settled.
+   * Sends the outbox, one command at a time: a batch of entries goes out as one `EVAL` of
+   * {@link XADD_BATCH} (all of it appended, in order, or none), and the next batch only once this
+   * one has settled. Pipelined `XADD`s would reorder entries when the connection drops: the
+   * commands in flight are rejected while later ones wait in node-redis's offline queue, and a
+   * Redis Cluster client retries a redirected command after the commands sent behind it. A failed
+   * batch goes back to the front of the outbox and is retried for {@link PUBLISH_RETRY_MS}.
+   * Where scripting is refused (ACLs, managed services) the outbox falls back to one `XADD` at
+   * a time, which keeps the order too.
    */
   async #drain(): Promise<void> {
     this.#draining = true;
     while (this.#outbox.length > 0) {
-      const batch = this.#outbox.splice(0, this.#outbox.length);
-      const results = await Promise.allSettled(
-        batch.map((item) => this.send<unknown>(this.stream, [...this.#xaddArgs, ...item.fields])),
-      );
-      const retry: OutboxItem[] = [];
-      results.forEach((result, i) => {
-        const item = batch[i] as OutboxItem;
-        if (result.status === "fulfilled") {
-          const id = result.value;
-          item.resolve(Buffer.isBuffer(id) ? id.toString() : String(id));
-        } else {
-          item.failedSince ??= Date.now();
-          if (Date.now() - item.failedSince >= PUBLISH_RETRY_MS) item.reject(result.reason);
-          else retry.push(item);
+      const size = this.#scripted ? MAX_BATCH : 1;
+      const batch = this.#outbox.splice(0, size);
+      let ids: string[] | undefined;
+      let error: unknown;
+      try {
+        ids = await this.#append(batch);
+      } catch (err) {
+        if (this.#scripted && batch.length > 1 && isScriptRefusal(err)) {
+          this.#scripted = false;
+          this.#outbox.unshift(...batch);
+          continue;
         }
-      });
+        error = err;
+      }
+      if (ids !== undefined) {
+        batch.forEach((item, i) => {
+          item.resolve(ids[i] ?? "");
+        });
+        continue;
+      }
+      const now = Date.now();
+      const retry: OutboxItem[] = [];
+      for (const item of batch) {
+        item.failedSince ??= now;
+        if (now - item.failedSince >= PUBLISH_RETRY_MS) item.reject(error);
+        else retry.push(item);
+      }
       if (retry.length > 0) {
         this.#outbox.unshift(...retry);
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       }
     }
     this.#draining = false;
+  }
+
+  /** Appends `batch` with one command; resolves with the entry ids, in order. */
+  async #append(batch: readonly OutboxItem[]): Promise<string[]> {
+    const only = batch.length === 1 ? batch[0] : undefined;
+    if (only !== undefined) {
+      const id = await this.send<unknown>(this.stream, [...this.#xaddArgs, ...only.fields]);
+      return [entryId(id)];
+    }
+    const args = ["EVAL", XADD_BATCH, "1", this.stream, String(this.#maxLen)];
+    for (const item of batch) args.push(String(item.fields.length), ...item.fields);
+    const ids = await this.send<unknown>(this.stream, args);
+    return Array.isArray(ids) ? ids.map(entryId) : [];
   }
 
   /** Runs `args` where `key` lives (the master owning its slot, on a Redis Cluster). */
