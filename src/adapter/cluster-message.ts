@@ -12,9 +12,9 @@
  *   collect until every live node answered      ◀── fetch-sockets-response {requestId}
  *   or requestsTimeout, or the node is dropped
  */
-import { decode, encode } from "@msgpack/msgpack";
 import { PacketType, type PacketTypeValue, RESERVED_EVENTS } from "../protocol/socket.js";
 import { fail, ok, type Result, TetherError } from "../shared/errors.js";
+import { pack, unpackValue } from "./msgpack.js";
 
 /** Stable error codes of cluster adapters; each used for one meaning. */
 export const ClusterErrorCodes = {
@@ -138,18 +138,14 @@ export interface ValidateOptions {
 
 /** Encodes a message to msgpack bytes. */
 export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
-  return encode(message, { ignoreUndefined: true });
+  return pack(message);
 }
 
 /** Decodes and validates msgpack bytes from the transport. Never throws. */
 export function decodeClusterMessage(bytes: Uint8Array): Result<ClusterMessage> {
-  let value: unknown;
-  try {
-    value = decode(bytes);
-  } catch (err) {
-    return fail(invalid(`not msgpack: ${err instanceof Error ? err.message : String(err)}`));
-  }
-  return validateClusterMessage(value);
+  const value = unpackValue(bytes);
+  if (!value.ok) return fail(invalid(`not msgpack: ${value.error.message}`));
+  return validateClusterMessage(value.value);
 }
 
 function invalid(why: string): TetherError {

@@ -16,7 +16,8 @@ const samples: ClusterMessage[] = [
     type: "broadcast",
     uid: "n1",
     nsp: "/",
-    packet: { type: 2, data: ["ev", new Uint8Array([0, 255])] },
+    // Binary comes back as a Buffer (what socket.io hands to handlers in Node).
+    packet: { type: 2, data: ["ev", Buffer.from([0, 255])] },
     opts,
   },
   {

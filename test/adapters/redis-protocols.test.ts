@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-// @ts-expect-error notepack.io ships no types (a dependency of @socket.io/redis-adapter).
 import * as notepack from "notepack.io";
 import type { ClusterMessage } from "../../src/adapter/cluster-message.js";
 import {

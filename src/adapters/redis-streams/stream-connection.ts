@@ -15,8 +15,8 @@
  * master owning the stream key's slot, session keys to theirs; the read loop runs on a
  * duplicate of the cluster client.
  */
-import { encode } from "@msgpack/msgpack";
 import { ClusterErrorCodes, type ClusterMessage } from "../../adapter/cluster-message.js";
+import { pack } from "../../adapter/msgpack.js";
 import { fail, type Result, TetherError } from "../../shared/errors.js";
 import { type RedisClient, sendTo } from "../redis/client.js";
 import { transportError } from "../redis/redis-adapter.js";
@@ -62,9 +62,7 @@ export function encodeEntry(m: ClusterMessage): string[] {
   const fields = ["uid", message.uid, "nsp", message.nsp, "type", String(message.type)];
   const data = message.data;
   if (data !== undefined) {
-    const text = hasBinary(data)
-      ? Buffer.from(encode(data, { ignoreUndefined: true })).toString("base64")
-      : JSON.stringify(data);
+    const text = hasBinary(data) ? pack(data).toString("base64") : JSON.stringify(data);
     fields.push("data", text);
   }
   return fields;

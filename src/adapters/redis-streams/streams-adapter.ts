@@ -10,13 +10,13 @@
  *   reconnect on node B      ─▶ restoreSession: GETDEL session, check the offset is still in
  *                               the stream, replay later entries that reach the session's rooms
  */
-import { decode, encode } from "@msgpack/msgpack";
 import {
   ClusterAdapter,
   type ClusterAdapterOptions,
   toWireOptions,
 } from "../../adapter/cluster-adapter.js";
 import type { ClusterMessage } from "../../adapter/cluster-message.js";
+import { pack, unpackValue } from "../../adapter/msgpack.js";
 import type {
   AdapterHost,
   BroadcastOptions,
@@ -373,9 +373,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
    */
   #store(pid: PrivateSessionId, session: StoredSession): Promise<void> | undefined {
     if (this.#maxDuration === undefined) return undefined;
-    const text = Buffer.from(encode({ ...session, pid }, { ignoreUndefined: true })).toString(
-      "base64",
-    );
+    const text = pack({ ...session, pid }).toString("base64");
     const key = this.#sessionPrefix + pid;
     return this.#write(key, ["SET", key, text, "PX", String(Math.ceil(this.#maxDuration))]);
   }
@@ -412,9 +410,11 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     const key = this.#sessionPrefix + pid;
     const raw = await this.#conn.send<unknown>(key, ["GETDEL", key], { returnBuffers: true });
     if (!Buffer.isBuffer(raw)) return undefined;
+    const decoded = unpackValue(Buffer.from(raw.toString(), "base64"));
+    if (!decoded.ok) return undefined;
     let stored: StoredSession | undefined;
     try {
-      stored = validStored(decode(Buffer.from(raw.toString(), "base64")));
+      stored = validStored(decoded.value);
     } catch {
       return undefined;
     }

@@ -3,38 +3,19 @@
  * `notepack.io` (the official adapters' and emitter's encoder) writes, the JSON-or-msgpack
  * framing of their requests and responses, and binary detection.
  */
-import { decode, ExtensionCodec, encode } from "@msgpack/msgpack";
 import { ClusterErrorCodes } from "../../adapter/cluster-message.js";
+import { pack, unpackValue } from "../../adapter/msgpack.js";
 import { fail, ok, type Result, TetherError } from "../../shared/errors.js";
 
-/**
- * notepack.io writes `undefined` as fixext 1 of type 0 and a `Date` as fixext 8 of type 0; read
- * them back as such instead of as opaque extension objects.
- */
-const notepack = new ExtensionCodec();
-notepack.register({
-  type: 0,
-  encode: () => null,
-  decode: (data) => {
-    if (data.byteLength !== 8) return undefined;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    return new Date(view.getInt32(0) * 2 ** 32 + view.getUint32(4));
-  },
-});
-
-/** Encodes `value` to msgpack (binary as `bin`), as a Buffer view without copying. */
+/** Encodes `value` to msgpack (binary as `bin`), as notepack.io does; a Buffer of its own. */
 export function packBuffer(value: unknown): Buffer {
-  const bytes = encode(value, { ignoreUndefined: true });
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return pack(value);
 }
 
 /** Decodes msgpack bytes written by notepack.io or @msgpack/msgpack. Never throws. */
 export function unpack(bytes: Uint8Array): Result<unknown> {
-  try {
-    return ok(decode(bytes, { extensionCodec: notepack }));
-  } catch (err) {
-    return fail(invalid(`not msgpack: ${err instanceof Error ? err.message : String(err)}`));
-  }
+  const result = unpackValue(bytes);
+  return result.ok ? result : fail(invalid(`not msgpack: ${result.error.message}`));
 }
 
 /**
