@@ -130,7 +130,8 @@ describe("volatile without a pending GET", () => {
     await idle(p);
     // Take the GET with a regular packet: until the client polls again, volatile is dropped.
     a.s.emit("other");
-    await new Promise<void>((resolve) => process.nextTick(resolve));
+    // Queued packets are written in the event loop's check phase (setImmediate), once per turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(a.s.conn.transport.writable, false);
     a.s.volatile.emit("v", "dropped");
     a.s.emit("end");

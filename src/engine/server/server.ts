@@ -110,7 +110,7 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
       opts: this.opts,
       wheel: new DeadlineWheel<EngineSocket>(resolution),
       scheduleFlush: (socket) => {
-        if (this.#dirty.push(socket) === 1) process.nextTick(flushDirty);
+        if (this.#dirty.push(socket) === 1) setImmediate(flushDirty);
       },
       decorateHeaders: (req, headers, sid, handshake) =>
         this.#decorate(req, headers, sid, handshake),
