@@ -174,6 +174,7 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
 
   #nodeGone(uid: string): void {
     if (!this.#nodes.delete(uid)) return;
+    this.emitReserved("node-gone", uid);
     for (const req of [...this.#requests.values()]) {
       if (!req.awaiting.delete(uid)) continue;
       req.expected--;

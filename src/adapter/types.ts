@@ -102,6 +102,8 @@ export type AdapterEvents = {
   "delete-room": (room: Room) => void;
   "join-room": (room: Room, id: SocketId) => void;
   "leave-room": (room: Room, id: SocketId) => void;
+  /** Another node left the cluster (cluster adapters: goodbye or heartbeat timeout). */
+  "node-gone": (uid: string) => void;
   error: (err: Error) => void;
 };
 

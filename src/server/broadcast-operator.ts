@@ -7,6 +7,7 @@ import type { Adapter, BroadcastFlags, Room, SocketDetails, SocketId } from "../
 import { type Packet, PacketType, RESERVED_EVENTS, SocketErrorCodes } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 import type { Handshake } from "./handshake.js";
+import { type PresenceState, presenceOf } from "./presence.js";
 import type {
   AckValue,
   AllButLast,
@@ -156,6 +157,20 @@ export class BroadcastOperator<
   }
 
   /** The targeted sockets, as RemoteSocket views (all nodes). */
+  /**
+   * The targeted rooms' presence, cluster-wide (several rooms: merged by key). Read from this
+   * node's replicated view: no round trip.
+   * @example const online = await io.in("lobby").presence(); // { [userId]: { metas: [...] } }
+   */
+  async presence(): Promise<PresenceState> {
+    return presenceOf(this.#adapter.nsp).state(this.#rooms);
+  }
+
+  /** Number of keys (e.g. users) in the targeted rooms' presence, cluster-wide. */
+  async presenceCount(): Promise<number> {
+    return presenceOf(this.#adapter.nsp).count(this.#rooms);
+  }
+
   async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
     const opts = { rooms: this.#rooms, except: this.#except, flags: this.#flags };
     const found = await this.#adapter.fetchSockets(opts);

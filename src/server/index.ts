@@ -11,6 +11,14 @@ export {
 } from "./namespace.js";
 export type { ConnectionStateRecoveryOptions, ServerOptions } from "./options.js";
 export { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+export {
+  PRESENCE_EVENT,
+  type PresenceDiff,
+  PresenceErrorCodes,
+  type PresenceMeta,
+  type PresenceOptions,
+  type PresenceState,
+} from "./presence.js";
 export { type AttachableServer, Server } from "./server.js";
 export {
   type DisconnectReason,

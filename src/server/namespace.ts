@@ -8,6 +8,13 @@ import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { legacyConnectError, legacySocketId } from "./legacy-v2.js";
 import { ServerPreparedPacket } from "./prepared.js";
+import {
+  PRESENCE_EVENT,
+  type PresenceDiff,
+  type PresenceHost,
+  PresenceTracker,
+  registerPresence,
+} from "./presence.js";
 import type { Server } from "./server.js";
 import { isRequestKept, Socket } from "./socket.js";
 import { StrictEventEmitter } from "./strict-emitter.js";
@@ -27,7 +34,12 @@ import type {
 } from "./typed-events.js";
 
 /** Events of the namespace itself, which a `serverSideEmit` from another node may not use. */
-const NAMESPACE_EVENTS: ReadonlySet<string> = new Set(["connect", "connection", "new_namespace"]);
+const NAMESPACE_EVENTS: ReadonlySet<string> = new Set([
+  "connect",
+  "connection",
+  "new_namespace",
+  "presence",
+]);
 
 /** An error a middleware passes to `next()`: `message` and optional `data` reach the client. */
 export interface ExtendedError extends Error {
@@ -47,6 +59,8 @@ export type NamespaceReservedEventsMap<
   new_namespace: (
     namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
   ) => void;
+  /** The room's presence changed (batched), on every node: see `socket.track()`. */
+  presence: (room: Room, diff: PresenceDiff) => void;
 };
 
 /** A connection middleware (`io.use`, `nsp.use`). */
@@ -78,7 +92,7 @@ export class Namespace<
     ServerSideEvents,
     NamespaceReservedEventsMap<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >
-  implements AdapterHost
+  implements AdapterHost, PresenceHost
 {
   readonly name: string;
   readonly sockets = new Map<
@@ -97,6 +111,7 @@ export class Namespace<
    */
   _onEmpty: (() => void) | undefined;
   #ids = 0;
+  #presence: PresenceTracker | undefined;
 
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -106,12 +121,53 @@ export class Namespace<
     this.server = server;
     this.name = name;
     this._initAdapter();
+    registerPresence(this, () => this._presenceTracker());
   }
 
   /** Creates this namespace's adapter from the server's adapter option. */
   _initAdapter(): void {
     this.adapter = this.server._createAdapter(this);
     void this.adapter.init();
+    this.#presence?.attach(this.adapter);
+  }
+
+  // ---- presence (src/server/presence.ts) -----------------------------------------------------
+
+  /** This namespace's presence, created on first use. */
+  _presenceTracker(): PresenceTracker {
+    this.#presence ??= new PresenceTracker(this, this.server._opts.presence);
+    return this.#presence;
+  }
+
+  /** The tracker if presence was used on this node. */
+  get _presence(): PresenceTracker | undefined {
+    return this.#presence;
+  }
+
+  /** @internal PresenceHost */
+  get recoveryWindow(): number | undefined {
+    return this.server._recovery?.maxDisconnectionDuration;
+  }
+
+  /** @internal PresenceHost */
+  emitTo(socketId: SocketId, ev: string, ...args: unknown[]): boolean {
+    const socket = this.sockets.get(socketId);
+    if (socket === undefined || !socket.connected) return false;
+    socket._packet({ type: PacketType.EVENT, nsp: this.name, data: [ev, ...args] });
+    return true;
+  }
+
+  /** @internal PresenceHost */
+  emitToRoom(room: Room, ev: string, ...args: unknown[]): void {
+    this.adapter.broadcast(
+      { type: PacketType.EVENT, nsp: this.name, data: [ev, ...args] },
+      { rooms: new Set([room]), flags: { local: true } },
+    );
+  }
+
+  /** @internal PresenceHost */
+  emitPresence(room: Room, diff: PresenceDiff): void {
+    this.emitReserved("presence", room, diff);
   }
 
   /**
@@ -140,6 +196,10 @@ export class Namespace<
 
   onServerSideEmit(args: unknown[], ack?: (...responses: unknown[]) => void): void {
     const [ev, ...rest] = args;
+    if (ev === PRESENCE_EVENT) {
+      this._presenceTracker().onMessage(rest[0]);
+      return;
+    }
     // Another node cannot fake this namespace's own events (a `connection` without a socket).
     if (typeof ev !== "string" || NAMESPACE_EVENTS.has(ev)) return;
     this.emitReserved(ev, ...(ack ? [...rest, ack] : rest));
@@ -235,6 +295,8 @@ export class Namespace<
     }
     this.sockets.set(socket.id, socket);
     socket._onconnect(restored ? restored.rooms : [], restored?.missedPackets);
+    // Before `connection`: its handler may track again (same entries: no change).
+    if (restored) this._presenceTracker().onSocketRecovered(socket.id);
     client._onSocketConnected(socket);
     this.emitReserved("connect", socket);
     this.emitReserved("connection", socket);

@@ -11,6 +11,7 @@ import {
 } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 import type { SocketIoAdapterConstructor } from "./compat/socketio-adapter.js";
+import type { PresenceOptions } from "./presence.js";
 
 /** Connection state recovery settings (opt-in). */
 export interface ConnectionStateRecoveryOptions {
@@ -38,6 +39,8 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
   connectTimeout?: number;
   /** Enables connection state recovery. @default undefined (off) */
   connectionStateRecovery?: ConnectionStateRecoveryOptions;
+  /** Presence (`socket.track()`, `io.in(room).presence()`): batching, sync and limits. */
+  presence?: PresenceOptions;
   /**
    * Keeps each connection's handshake `IncomingMessage` for its whole life. By default it is
    * dropped once the connection joined its first namespace (its `connection` listeners have

@@ -445,6 +445,7 @@ export class Server<
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
     }
+    for (const nsp of this._nsps.values()) nsp._presence?.close();
     await Promise.allSettled([...this._nsps.values()].map(async (nsp) => nsp.adapter.close()));
     engine?.close();
     const http = this.httpServer;

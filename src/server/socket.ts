@@ -27,6 +27,7 @@ import type { Client } from "./client.js";
 import { buildHandshake, type Handshake, type ParsedUrlQuery, parseQuery } from "./handshake.js";
 import { withLegacyQuery } from "./legacy-v2.js";
 import type { Namespace } from "./namespace.js";
+import { PresenceErrorCodes } from "./presence.js";
 import { StrictEventEmitter } from "./strict-emitter.js";
 import type {
   AckValue,
@@ -375,6 +376,34 @@ export class Socket<
     return this.nsp.adapter.addAll(this.id, [...rooms].filter(isRoomName));
   }
 
+  // ---- presence (src/server/presence.ts) ---------------------------------------------------
+
+  /**
+   * Appears in `room`'s presence under `key` (e.g. a user id) with `meta`, joining the room if
+   * needed. One socket has one entry per room (tracking again replaces it); one key may have
+   * entries from several sockets. Rejects with a TetherError `PRESENCE_ERR_*` on an invalid
+   * room, key or meta, or a limit reached.
+   * @example await socket.track("lobby", user.id, { name: user.name, device: "phone" });
+   */
+  async track(room: Room, key: string, meta?: Record<string, unknown>): Promise<void> {
+    if (this.#state !== "connected")
+      throw new TetherError(PresenceErrorCodes.DISCONNECTED, "socket is disconnected");
+    if (!this.rooms.has(room)) await this.join(room);
+    if (this.#state !== "connected")
+      throw new TetherError(PresenceErrorCodes.DISCONNECTED, "socket is disconnected");
+    this.nsp._presenceTracker().track(this.id, room, key, meta);
+  }
+
+  /** Replaces this socket's meta in `room` (pushed as a leave and a join). */
+  async updatePresence(room: Room, meta: Record<string, unknown>): Promise<void> {
+    this.nsp._presenceTracker().update(this.id, room, meta);
+  }
+
+  /** Removes this socket's entry from `room`'s presence (it stays in the room). */
+  async untrack(room: Room): Promise<void> {
+    this.nsp._presence?.untrack(this.id, room);
+  }
+
   /** Leaves a room. */
   leave(room: Room): Promise<void> | void {
     if (!isRoomName(room)) return;
@@ -645,6 +674,10 @@ export class Socket<
       // A failed write is the adapter's to report (its `error` event); the close goes on.
       if (write instanceof Promise) persisted = write.then(undefined, () => undefined);
     }
+    this.nsp._presence?.onSocketClose(
+      this.id,
+      this.pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason),
+    );
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);

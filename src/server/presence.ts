@@ -1,0 +1,861 @@
+/**
+ * Presence: who is in a room, across the whole cluster (issue 15; Phoenix Presence is the model).
+ *
+ * Every node owns the entries of its own sockets — `(room, key, socketId) → meta` — and replicates
+ * them to the other nodes through the namespace's adapter (`serverSideEmit` of one reserved event,
+ * so it rides on every adapter, Tether's or socket.io's). Each node merges what it owns with what
+ * the others sent into one view per room, answers `presence()` from it without a round trip, and
+ * pushes the changes of that view to its own sockets in the room (`presence_diff`, batched).
+ *
+ *   local change ─▶ ops buffer ─(every diffInterval)─▶ "d" {node, seq, ops}  ─▶ other nodes apply
+ *   every syncInterval ─▶ "g" {node, seq} digest ─▶ a node whose copy is behind (lost message,
+ *                          partition, restart) asks "q" ─▶ owner answers "f" (its full state)
+ *   node gone (adapter heartbeat timeout, "x" goodbye, or no digest within nodeTimeout)
+ *                      ─▶ its entries leave every view, with a `leaves` diff to clients
+ *
+ * A node's id is its adapter's id (random per process start), so a restarted node at the same
+ * address is a new node; the old one's entries time out. Connection state recovery: a socket
+ * that disconnects recoverably keeps its entries for the recovery window ("held"); back on this
+ * node it simply keeps them, back on another node that node claims them ("c" → "h" handoff) and
+ * tracks them as its own before this node drops its copy, so other nodes see no leave/join pair.
+ *
+ * Every remote message is untrusted: validated, bounded (entries per node, ops per message, meta
+ * size and depth), and dropped when malformed, never thrown.
+ */
+import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.js";
+import { TetherError } from "../shared/errors.js";
+
+/** The reserved server-side event presence messages travel on between nodes. */
+export const PRESENCE_EVENT = "tether:presence";
+
+/** Error codes of presence calls (`err.code`). */
+export const PresenceErrorCodes = {
+  /** Room, key or meta is not acceptable (type, size, depth, reserved names). */
+  INVALID: "PRESENCE_ERR_INVALID",
+  /** A limit was reached: keys per room, metas per key, tracked rooms per socket. */
+  LIMIT: "PRESENCE_ERR_LIMIT",
+  /** `updatePresence` on a room the socket does not track. */
+  NOT_TRACKED: "PRESENCE_ERR_NOT_TRACKED",
+  /** The socket is disconnected. */
+  DISCONNECTED: "PRESENCE_ERR_DISCONNECTED",
+} as const;
+
+/** Options of presence (`new Server({ presence: {…} })`). */
+export interface PresenceOptions {
+  /** Send `presence_state` / `presence_diff` to clients. @default true */
+  events?: boolean;
+  /** Milliseconds changes are batched for, per room (diffs to clients and to other nodes). @default 50 */
+  diffInterval?: number;
+  /** Milliseconds between two digests of a node's state to the others. @default 5000 */
+  syncInterval?: number;
+  /**
+   * Milliseconds without any presence message after which another node's entries are dropped,
+   * when the adapter does not report the node gone first (its heartbeat timeout). @default 3 × syncInterval
+   */
+  nodeTimeout?: number;
+  /** Keys one room may hold (cluster-wide view). @default 10000 */
+  maxKeysPerRoom?: number;
+  /** Metas (entries) one key may have in one room. @default 100 */
+  maxMetasPerKey?: number;
+  /** Largest meta, as JSON bytes. @default 1024 */
+  maxMetaBytes?: number;
+  /** Rooms one socket may track at once. @default 64 */
+  maxRoomsPerSocket?: number;
+  /** Entries accepted from one other node (all rooms). @default 100000 */
+  maxEntriesPerNode?: number;
+}
+
+/** A meta as seen in a presence state: the tracked meta plus the socket that tracked it. */
+export type PresenceMeta = Record<string, unknown> & { socketId: SocketId };
+/** A room's presence: key → its entries. */
+export type PresenceState = Record<string, { metas: PresenceMeta[] }>;
+/** What changed in a room's presence. */
+export interface PresenceDiff {
+  joins: PresenceState;
+  leaves: PresenceState;
+}
+
+/** What a tracker needs from a namespace. */
+export interface PresenceHost extends AdapterHost {
+  readonly adapter: Adapter;
+  /** Sends an event to one local socket. */
+  emitTo(socketId: SocketId, ev: string, ...args: unknown[]): boolean;
+  /** Sends an event to the local sockets of a room. */
+  emitToRoom(room: Room, ev: string, ...args: unknown[]): void;
+  /** Emits the namespace's `presence` event. */
+  emitPresence(room: Room, diff: PresenceDiff): void;
+  /** Milliseconds a disconnected session stays recoverable, when recovery is on. */
+  readonly recoveryWindow: number | undefined;
+}
+
+interface Resolved {
+  readonly events: boolean;
+  readonly diffInterval: number;
+  readonly syncInterval: number;
+  readonly nodeTimeout: number | undefined;
+  readonly maxKeysPerRoom: number;
+  readonly maxMetasPerKey: number;
+  readonly maxMetaBytes: number;
+  readonly maxRoomsPerSocket: number;
+  readonly maxEntriesPerNode: number;
+}
+
+function resolve(opts: PresenceOptions = {}): Resolved {
+  return {
+    events: opts.events ?? true,
+    diffInterval: opts.diffInterval ?? 50,
+    syncInterval: opts.syncInterval ?? 5000,
+    nodeTimeout: opts.nodeTimeout,
+    maxKeysPerRoom: opts.maxKeysPerRoom ?? 10_000,
+    maxMetasPerKey: opts.maxMetasPerKey ?? 100,
+    maxMetaBytes: opts.maxMetaBytes ?? 1024,
+    maxRoomsPerSocket: opts.maxRoomsPerSocket ?? 64,
+    maxEntriesPerNode: opts.maxEntriesPerNode ?? 100_000,
+  };
+}
+
+// ── metas ─────────────────────────────────────────────────────────────────────────────────────
+
+/** A validated meta and its JSON (equality and size). */
+interface Stored {
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly json: string;
+}
+
+const MAX_META_DEPTH = 8;
+const MAX_NAME = 256;
+const MAX_ROOM = 1024;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Why `v` is not plain JSON data within `depth`, or undefined when it is. */
+function jsonProblem(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(v) ? undefined : "a non-finite number";
+    case "object":
+      break;
+    default:
+      return `a ${typeof v}`;
+  }
+  if (v === null) return undefined;
+  if (depth >= MAX_META_DEPTH) return `nesting deeper than ${MAX_META_DEPTH}`;
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const p = jsonProblem(item, depth + 1);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(v)) return "an object that is not plain data";
+  for (const key of Object.keys(v)) {
+    if (key === "__proto__") return "a __proto__ key";
+    const p = jsonProblem(v[key], depth + 1);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** Validates a meta (a plain JSON object within the limits). */
+function checkMeta(meta: unknown, maxBytes: number): Stored | string {
+  if (meta === undefined) return { meta: {}, json: "{}" };
+  if (!isPlainObject(meta)) return "meta must be a plain object";
+  let problem: string | undefined;
+  try {
+    problem = jsonProblem(meta, 0);
+  } catch (err) {
+    problem = `unreadable (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (problem !== undefined) return `meta holds ${problem}`;
+  if (Object.hasOwn(meta, "socketId")) return "meta.socketId is reserved (set by presence)";
+  const json = JSON.stringify(meta);
+  if (json.length > maxBytes || Buffer.byteLength(json) > maxBytes)
+    return `meta is larger than ${maxBytes} bytes of JSON`;
+  return { meta: Object.freeze(JSON.parse(json) as Record<string, unknown>), json };
+}
+
+function checkName(v: unknown, what: string, max: number): string | undefined {
+  if (typeof v !== "string" || v.length === 0) return `${what} must be a non-empty string`;
+  if (v.length > max) return `${what} is longer than ${max} characters`;
+  if (v === "__proto__") return `${what} may not be "__proto__"`;
+  return undefined;
+}
+
+// ── state ─────────────────────────────────────────────────────────────────────────────────────
+
+/** key → socket id → meta. */
+type RoomEntries = Map<string, Map<SocketId, Stored>>;
+
+class NodeState {
+  seq = 0;
+  seen = Date.now();
+  entries = 0;
+  /** Set while this node's state is incomplete (a gap): waiting for its full state. */
+  stale = false;
+  readonly rooms = new Map<Room, RoomEntries>();
+
+  get(room: Room, key: string, sid: SocketId): Stored | undefined {
+    return this.rooms.get(room)?.get(key)?.get(sid);
+  }
+
+  set(room: Room, key: string, sid: SocketId, stored: Stored): void {
+    let keys = this.rooms.get(room);
+    if (keys === undefined) {
+      keys = new Map();
+      this.rooms.set(room, keys);
+    }
+    let sids = keys.get(key);
+    if (sids === undefined) {
+      sids = new Map();
+      keys.set(key, sids);
+    }
+    if (!sids.has(sid)) this.entries++;
+    sids.set(sid, stored);
+  }
+
+  delete(room: Room, key: string, sid: SocketId): boolean {
+    const keys = this.rooms.get(room);
+    const sids = keys?.get(key);
+    if (keys === undefined || sids === undefined || !sids.delete(sid)) return false;
+    this.entries--;
+    if (sids.size === 0) keys.delete(key);
+    if (keys.size === 0) this.rooms.delete(room);
+    return true;
+  }
+
+  /** Every entry, as [room, key, sid, stored]. */
+  *all(): Generator<[Room, string, SocketId, Stored]> {
+    for (const [room, keys] of this.rooms)
+      for (const [key, sids] of keys) for (const [sid, s] of sids) yield [room, key, sid, s];
+  }
+}
+
+/** A room's pending diff: key → sid → meta, for joins and leaves. */
+interface PendingDiff {
+  readonly joins: Map<string, Map<SocketId, Stored>>;
+  readonly leaves: Map<string, Map<SocketId, Stored>>;
+}
+
+type Op = [0, Room, string, SocketId, unknown] | [1, Room, string, SocketId];
+
+/** Ops one message may carry, and the outgoing buffer's size before an early flush. */
+const MAX_OPS = 10_000;
+const NODE_ID = /^[\w-]{1,64}$/;
+
+function toState(entries: Map<string, Map<SocketId, Stored>>): PresenceState {
+  const out: PresenceState = {};
+  for (const [key, sids] of entries) {
+    const metas: PresenceMeta[] = [];
+    for (const [sid, s] of sids) metas.push({ ...s.meta, socketId: sid });
+    out[key] = { metas };
+  }
+  return out;
+}
+
+function randomNodeId(): string {
+  return `p${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+}
+
+/** One namespace's presence. Created on first use (a call, or a message from another node). */
+export class PresenceTracker {
+  readonly #host: PresenceHost;
+  readonly #opts: Resolved;
+  readonly #self = new NodeState();
+  readonly #nodes = new Map<string, NodeState>();
+  /** socket id → room → key it tracks there. */
+  readonly #bySocket = new Map<SocketId, Map<Room, string>>();
+  /** Sockets disconnected recoverably: their entries stay until the timer. */
+  readonly #held = new Map<SocketId, ReturnType<typeof setTimeout>>();
+  /** socket id → rooms it was sent the state of. */
+  readonly #stateSent = new Map<SocketId, Set<Room>>();
+  readonly #pending = new Map<Room, PendingDiff>();
+  #ops: Op[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #syncTimer: ReturnType<typeof setInterval> | undefined;
+  /** Last sync request per node (rate limit). */
+  readonly #asked = new Map<string, number>();
+  #fullStateQueued = false;
+  #adapter: Adapter | undefined;
+  #closed = false;
+
+  constructor(host: PresenceHost, opts?: PresenceOptions) {
+    this.#host = host;
+    this.#opts = resolve(opts);
+    this.attach(host.adapter);
+    this.#syncTimer = setInterval(() => this.#tick(), this.#opts.syncInterval);
+    this.#syncTimer.unref?.();
+  }
+
+  /** This node's id in presence messages: the adapter's node id where it has one. */
+  get nodeId(): string {
+    return this.#nodeId;
+  }
+  #nodeId = randomNodeId();
+
+  /** Follows the namespace's adapter (set again by `io.adapter(…)`). */
+  attach(adapter: Adapter): void {
+    if (this.#adapter === adapter) return;
+    const previous = this.#adapter;
+    if (previous !== undefined) {
+      previous.off("join-room", this.#onJoinRoom);
+      previous.off("leave-room", this.#onLeaveRoom);
+      previous.off("node-gone", this.#onNodeGone);
+    }
+    this.#adapter = adapter;
+    const uid: unknown = (adapter as { uid?: unknown }).uid;
+    if (typeof uid === "string" && NODE_ID.test(uid)) this.#nodeId = uid;
+    adapter.on("join-room", this.#onJoinRoom);
+    adapter.on("leave-room", this.#onLeaveRoom);
+    adapter.on("node-gone", this.#onNodeGone);
+  }
+
+  // ── the API ─────────────────────────────────────────────────────────────────────────────────
+
+  /** `socket.track(room, key, meta)` once the socket is in the room. */
+  track(sid: SocketId, room: Room, key: string, meta: unknown): void {
+    const stored = this.#validate(room, key, meta);
+    const rooms = this.#bySocket.get(sid);
+    const previousKey = rooms?.get(room);
+    if (previousKey === undefined && (rooms?.size ?? 0) >= this.#opts.maxRoomsPerSocket)
+      throw limit(`a socket may track at most ${this.#opts.maxRoomsPerSocket} rooms`);
+    const view = this.#viewOf(room);
+    const metas = view.get(key);
+    if (metas === undefined && view.size >= this.#opts.maxKeysPerRoom)
+      throw limit(`room "${room}" has ${this.#opts.maxKeysPerRoom} keys already`);
+    if (metas !== undefined && !metas.has(sid) && metas.size >= this.#opts.maxMetasPerKey)
+      throw limit(`key "${key}" has ${this.#opts.maxMetasPerKey} metas in room "${room}" already`);
+    if (previousKey !== undefined && previousKey !== key) this.#localRemove(sid, room, previousKey);
+    this.#localSet(sid, room, key, stored);
+    this.#sendState(sid, room);
+  }
+
+  /** `socket.updatePresence(room, meta)`. */
+  update(sid: SocketId, room: Room, meta: unknown): void {
+    const key = this.#bySocket.get(sid)?.get(room);
+    if (key === undefined)
+      throw new TetherError(PresenceErrorCodes.NOT_TRACKED, `socket does not track "${room}"`);
+    this.#localSet(sid, room, key, this.#validate(room, key, meta));
+  }
+
+  /** `socket.untrack(room)`; also when the socket leaves the room. */
+  untrack(sid: SocketId, room: Room): void {
+    const key = this.#bySocket.get(sid)?.get(room);
+    if (key !== undefined) this.#localRemove(sid, room, key);
+  }
+
+  /** The cluster-wide state of `rooms` (merged by key when several). */
+  state(rooms: Iterable<Room>): PresenceState {
+    const merged = new Map<string, Map<SocketId, Stored>>();
+    for (const room of rooms) {
+      for (const [key, sids] of this.#viewOf(room)) {
+        let into = merged.get(key);
+        if (into === undefined) {
+          into = new Map();
+          merged.set(key, into);
+        }
+        for (const [sid, s] of sids) into.set(sid, s);
+      }
+    }
+    return toState(merged);
+  }
+
+  /** Number of keys in `rooms` (cluster-wide). */
+  count(rooms: Iterable<Room>): number {
+    const keys = new Set<string>();
+    for (const room of rooms) for (const key of this.#viewOf(room).keys()) keys.add(key);
+    return keys.size;
+  }
+
+  /** Called as a socket closes, before it leaves its rooms. */
+  onSocketClose(sid: SocketId, recoverable: boolean): void {
+    this.#stateSent.delete(sid);
+    const rooms = this.#bySocket.get(sid);
+    if (rooms === undefined) return;
+    const window = this.#host.recoveryWindow;
+    if (recoverable && window !== undefined && window > 0 && !this.#closed) {
+      const timer = setTimeout(() => this.#release(sid), window);
+      timer.unref?.();
+      this.#held.set(sid, timer);
+      return;
+    }
+    for (const [room, key] of [...rooms]) this.#localRemove(sid, room, key);
+  }
+
+  /** Called when a socket connects with a restored session (same id). */
+  onSocketRecovered(sid: SocketId): void {
+    const timer = this.#held.get(sid);
+    if (timer !== undefined) {
+      // Back on this node: its entries never left.
+      clearTimeout(timer);
+      this.#held.delete(sid);
+      return;
+    }
+    // Back on another node than the one holding its entries: ask for them.
+    this.#send({ t: "c", n: this.#nodeId, sid });
+  }
+
+  /** A presence message from another node (the payload of {@link PRESENCE_EVENT}). */
+  onMessage(raw: unknown): void {
+    if (this.#closed || !isPlainObject(raw)) return;
+    const n = raw.n;
+    if (typeof n !== "string" || !NODE_ID.test(n) || n === this.#nodeId) return;
+    switch (raw.t) {
+      case "d":
+        this.#onDelta(n, raw.s, raw.ops);
+        return;
+      case "g":
+        this.#onDigest(n, raw.s);
+        return;
+      case "q":
+        if (raw.to === this.#nodeId) this.#queueFullState();
+        return;
+      case "f":
+        this.#onFullState(n, raw.s, raw.rooms);
+        return;
+      case "x":
+        this.#dropNode(n);
+        return;
+      case "c":
+        if (typeof raw.sid === "string") this.#onClaim(n, raw.sid);
+        return;
+      case "h":
+        if (raw.to === this.#nodeId && typeof raw.sid === "string")
+          this.#onHandoff(raw.sid, raw.entries);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Stops timers and tells the other nodes this node's entries are gone. */
+  close(): void {
+    if (this.#closed) return;
+    this.#flushOps();
+    this.#flushDiffs();
+    this.#closed = true;
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    if (this.#syncTimer !== undefined) clearInterval(this.#syncTimer);
+    for (const timer of this.#held.values()) clearTimeout(timer);
+    this.#held.clear();
+    if (this.#self.seq > 0) this.#send({ t: "x", n: this.#nodeId });
+    const adapter = this.#adapter;
+    if (adapter !== undefined) {
+      adapter.off("join-room", this.#onJoinRoom);
+      adapter.off("leave-room", this.#onLeaveRoom);
+      adapter.off("node-gone", this.#onNodeGone);
+    }
+  }
+
+  // ── local changes ───────────────────────────────────────────────────────────────────────────
+
+  #validate(room: Room, key: string, meta: unknown): Stored {
+    const problem = checkName(room, "room", MAX_ROOM) ?? checkName(key, "key", MAX_NAME);
+    if (problem !== undefined) throw new TetherError(PresenceErrorCodes.INVALID, problem);
+    const stored = checkMeta(meta, this.#opts.maxMetaBytes);
+    if (typeof stored === "string") throw new TetherError(PresenceErrorCodes.INVALID, stored);
+    return stored;
+  }
+
+  #localSet(sid: SocketId, room: Room, key: string, stored: Stored): void {
+    let rooms = this.#bySocket.get(sid);
+    if (rooms === undefined) {
+      rooms = new Map();
+      this.#bySocket.set(sid, rooms);
+    }
+    rooms.set(room, key);
+    const before = this.#viewEntry(room, key, sid);
+    const old = this.#self.get(room, key, sid);
+    if (old?.json === stored.json) return;
+    this.#self.set(room, key, sid, stored);
+    this.#changed(room, key, sid, before);
+    this.#queueOp([0, room, key, sid, stored.meta]);
+  }
+
+  #localRemove(sid: SocketId, room: Room, key: string): void {
+    const rooms = this.#bySocket.get(sid);
+    rooms?.delete(room);
+    if (rooms?.size === 0) this.#bySocket.delete(sid);
+    const before = this.#viewEntry(room, key, sid);
+    if (!this.#self.delete(room, key, sid)) return;
+    this.#changed(room, key, sid, before);
+    this.#queueOp([1, room, key, sid]);
+  }
+
+  /** A held socket did not come back in time. */
+  #release(sid: SocketId): void {
+    this.#held.delete(sid);
+    const rooms = this.#bySocket.get(sid);
+    if (rooms === undefined) return;
+    for (const [room, key] of [...rooms]) this.#localRemove(sid, room, key);
+  }
+
+  readonly #onJoinRoom = (room: Room, sid: SocketId): void => {
+    if (room === sid || this.#closed) return;
+    if (this.#viewOf(room).size > 0) this.#sendState(sid, room);
+  };
+
+  readonly #onLeaveRoom = (room: Room, sid: SocketId): void => {
+    if (room === sid) return;
+    this.#stateSent.get(sid)?.delete(room);
+    if (this.#held.has(sid)) return;
+    this.untrack(sid, room);
+  };
+
+  readonly #onNodeGone = (uid: string): void => {
+    this.#dropNode(uid);
+  };
+
+  /** The room's state, once per socket and room, to a connected local socket. */
+  #sendState(sid: SocketId, room: Room): void {
+    if (!this.#opts.events) return;
+    let sent = this.#stateSent.get(sid);
+    if (sent?.has(room)) return;
+    const state = this.state([room]);
+    if (!this.#host.emitTo(sid, "presence_state", room, state)) return;
+    if (sent === undefined) {
+      sent = new Set();
+      this.#stateSent.set(sid, sent);
+    }
+    sent.add(room);
+  }
+
+  // ── the merged view and diffs ───────────────────────────────────────────────────────────────
+
+  /** Room → key → sid → meta over every node (this node first). */
+  #viewOf(room: Room): Map<string, Map<SocketId, Stored>> {
+    const out = new Map<string, Map<SocketId, Stored>>();
+    const add = (node: NodeState) => {
+      const keys = node.rooms.get(room);
+      if (keys === undefined) return;
+      for (const [key, sids] of keys) {
+        let into = out.get(key);
+        if (into === undefined) {
+          into = new Map();
+          out.set(key, into);
+        }
+        for (const [sid, s] of sids) if (!into.has(sid)) into.set(sid, s);
+      }
+    };
+    add(this.#self);
+    for (const node of this.#nodes.values()) add(node);
+    return out;
+  }
+
+  /** The entry the view shows for (room, key, sid): this node's copy first. */
+  #viewEntry(room: Room, key: string, sid: SocketId): Stored | undefined {
+    const own = this.#self.get(room, key, sid);
+    if (own !== undefined) return own;
+    for (const node of this.#nodes.values()) {
+      const s = node.get(room, key, sid);
+      if (s !== undefined) return s;
+    }
+    return undefined;
+  }
+
+  /** Records the view change of one entry, from `before` to what the view shows now. */
+  #changed(room: Room, key: string, sid: SocketId, before: Stored | undefined): void {
+    const after = this.#viewEntry(room, key, sid);
+    if (before === after || (before !== undefined && before.json === after?.json)) return;
+    let diff = this.#pending.get(room);
+    if (diff === undefined) {
+      diff = { joins: new Map(), leaves: new Map() };
+      this.#pending.set(room, diff);
+    }
+    if (before !== undefined) {
+      const joined = diff.joins.get(key);
+      if (joined?.delete(sid)) {
+        // Joined within this window: the leave cancels it (the original leave, if any, stays).
+        if (joined.size === 0) diff.joins.delete(key);
+      } else put(diff.leaves, key, sid, before);
+    }
+    if (after !== undefined) {
+      const left = diff.leaves.get(key)?.get(sid);
+      if (left !== undefined && left.json === after.json) {
+        // Left and back with the same meta within the window: nothing happened.
+        const leaves = diff.leaves.get(key);
+        leaves?.delete(sid);
+        if (leaves?.size === 0) diff.leaves.delete(key);
+      } else put(diff.joins, key, sid, after);
+    }
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushTimer !== undefined || this.#closed) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#flushOps();
+      this.#flushDiffs();
+    }, this.#opts.diffInterval);
+    this.#flushTimer.unref?.();
+  }
+
+  #flushDiffs(): void {
+    if (this.#pending.size === 0) return;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [room, d] of pending) {
+      if (d.joins.size === 0 && d.leaves.size === 0) continue;
+      const diff: PresenceDiff = { joins: toState(d.joins), leaves: toState(d.leaves) };
+      if (this.#opts.events) this.#host.emitToRoom(room, "presence_diff", room, diff);
+      this.#host.emitPresence(room, diff);
+    }
+  }
+
+  // ── replication ─────────────────────────────────────────────────────────────────────────────
+
+  #queueOp(op: Op): void {
+    this.#ops.push(op);
+    if (this.#ops.length >= MAX_OPS) this.#flushOps();
+    else this.#scheduleFlush();
+  }
+
+  #flushOps(): void {
+    if (this.#ops.length === 0 || this.#closed) return;
+    const ops = this.#ops;
+    this.#ops = [];
+    this.#self.seq++;
+    this.#send({ t: "d", n: this.#nodeId, s: this.#self.seq, ops });
+  }
+
+  #send(message: Record<string, unknown>): void {
+    const adapter = this.#adapter;
+    if (adapter === undefined || this.#closed) return;
+    try {
+      adapter.serverSideEmit([PRESENCE_EVENT, message]);
+    } catch (err) {
+      adapter.emit("error", err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    if (this.#self.seq > 0) this.#send({ t: "g", n: this.#nodeId, s: this.#self.seq });
+    const timeout = this.#opts.nodeTimeout ?? 3 * this.#opts.syncInterval;
+    const horizon = Date.now() - timeout;
+    for (const [n, node] of [...this.#nodes]) if (node.seen < horizon) this.#dropNode(n);
+  }
+
+  #node(n: string): NodeState {
+    let node = this.#nodes.get(n);
+    if (node === undefined) {
+      node = new NodeState();
+      this.#nodes.set(n, node);
+    }
+    node.seen = Date.now();
+    return node;
+  }
+
+  #ask(n: string, node: NodeState): void {
+    node.stale = true;
+    const now = Date.now();
+    const last = this.#asked.get(n) ?? 0;
+    if (now - last < Math.min(1000, this.#opts.syncInterval)) return;
+    this.#asked.set(n, now);
+    this.#send({ t: "q", n: this.#nodeId, to: n });
+  }
+
+  #onDelta(n: string, s: unknown, ops: unknown): void {
+    if (!isSeq(s) || !Array.isArray(ops) || ops.length > MAX_OPS) return;
+    const node = this.#node(n);
+    if (s <= node.seq && !node.stale) return;
+    if (s !== node.seq + 1 || node.stale) {
+      this.#ask(n, node);
+      return;
+    }
+    node.seq = s;
+    for (const op of ops) this.#applyOp(n, node, op);
+  }
+
+  #applyOp(n: string, node: NodeState, op: unknown): void {
+    if (!Array.isArray(op)) return;
+    const [kind, room, key, sid, meta] = op as unknown[];
+    if (
+      checkName(room, "room", MAX_ROOM) !== undefined ||
+      checkName(key, "key", MAX_NAME) !== undefined ||
+      typeof sid !== "string" ||
+      sid.length === 0 ||
+      sid.length > MAX_NAME
+    )
+      return;
+    const r = room as Room;
+    const k = key as string;
+    const before = this.#viewEntry(r, k, sid);
+    if (kind === 1) {
+      if (node.delete(r, k, sid)) this.#changed(r, k, sid, before);
+      return;
+    }
+    if (kind !== 0) return;
+    const stored = checkMeta(meta, this.#opts.maxMetaBytes);
+    if (typeof stored === "string") return;
+    if (node.get(r, k, sid) === undefined && node.entries >= this.#opts.maxEntriesPerNode) return;
+    node.set(r, k, sid, stored);
+    // Another node tracks a socket this node holds for recovery: it came back there.
+    if (this.#held.has(sid) && this.#self.get(r, k, sid) !== undefined) {
+      this.#localRemoveHeld(sid, r, k);
+    }
+    this.#changed(r, k, sid, before);
+    void n;
+  }
+
+  /** Drops this node's held copy once another node tracks the same entry. */
+  #localRemoveHeld(sid: SocketId, room: Room, key: string): void {
+    const rooms = this.#bySocket.get(sid);
+    rooms?.delete(room);
+    if (rooms?.size === 0) {
+      this.#bySocket.delete(sid);
+      const timer = this.#held.get(sid);
+      if (timer !== undefined) clearTimeout(timer);
+      this.#held.delete(sid);
+    }
+    if (this.#self.delete(room, key, sid)) this.#queueOp([1, room, key, sid]);
+  }
+
+  #onDigest(n: string, s: unknown): void {
+    if (!isSeq(s)) return;
+    const node = this.#node(n);
+    if (s !== node.seq || node.stale) this.#ask(n, node);
+  }
+
+  #queueFullState(): void {
+    if (this.#fullStateQueued || this.#closed) return;
+    this.#fullStateQueued = true;
+    // Answers every request of the moment at once (after a partition, many nodes ask).
+    setTimeout(() => {
+      this.#fullStateQueued = false;
+      this.#flushOps();
+      const rooms: Array<[Room, Array<[string, SocketId, unknown]>]> = [];
+      for (const [room, keys] of this.#self.rooms) {
+        const entries: Array<[string, SocketId, unknown]> = [];
+        for (const [key, sids] of keys)
+          for (const [sid, s] of sids) entries.push([key, sid, s.meta]);
+        rooms.push([room, entries]);
+      }
+      this.#send({ t: "f", n: this.#nodeId, s: this.#self.seq, rooms });
+    }, 20).unref?.();
+  }
+
+  #onFullState(n: string, s: unknown, rooms: unknown): void {
+    if (!isSeq(s) || !Array.isArray(rooms)) return;
+    const node = this.#node(n);
+    if (s < node.seq && !node.stale) return;
+    // The new state, validated and bounded.
+    const next = new NodeState();
+    for (const item of rooms) {
+      if (!Array.isArray(item) || checkName(item[0], "room", MAX_ROOM) !== undefined) continue;
+      const room = item[0] as Room;
+      const entries: unknown = item[1];
+      if (!Array.isArray(entries)) continue;
+      for (const e of entries) {
+        if (next.entries >= this.#opts.maxEntriesPerNode) break;
+        if (!Array.isArray(e)) continue;
+        const [key, sid, meta] = e as unknown[];
+        if (checkName(key, "key", MAX_NAME) !== undefined) continue;
+        if (typeof sid !== "string" || sid.length === 0 || sid.length > MAX_NAME) continue;
+        const stored = checkMeta(meta, this.#opts.maxMetaBytes);
+        if (typeof stored === "string") continue;
+        next.set(room, key as string, sid, stored);
+      }
+    }
+    this.#replaceNode(n, node, next);
+    node.seq = s;
+    node.stale = false;
+  }
+
+  /** Replaces node `n`'s entries by `next`'s, recording the view changes. */
+  #replaceNode(n: string, node: NodeState, next: NodeState): void {
+    const removed: Array<[Room, string, SocketId]> = [];
+    for (const [room, key, sid] of node.all())
+      if (next.get(room, key, sid) === undefined) removed.push([room, key, sid]);
+    for (const [room, key, sid] of removed) {
+      const before = this.#viewEntry(room, key, sid);
+      node.delete(room, key, sid);
+      this.#changed(room, key, sid, before);
+    }
+    for (const [room, key, sid, s] of next.all()) {
+      if (node.get(room, key, sid)?.json === s.json) continue;
+      const before = this.#viewEntry(room, key, sid);
+      node.set(room, key, sid, s);
+      if (this.#held.has(sid) && this.#self.get(room, key, sid) !== undefined)
+        this.#localRemoveHeld(sid, room, key);
+      this.#changed(room, key, sid, before);
+    }
+    void n;
+  }
+
+  #dropNode(n: string): void {
+    const node = this.#nodes.get(n);
+    if (node === undefined) return;
+    this.#replaceNode(n, node, new NodeState());
+    this.#nodes.delete(n);
+    this.#asked.delete(n);
+  }
+
+  #onClaim(n: string, sid: SocketId): void {
+    if (!this.#held.has(sid)) return;
+    const rooms = this.#bySocket.get(sid);
+    if (rooms === undefined) return;
+    const entries: Array<[Room, string, unknown]> = [];
+    for (const [room, key] of rooms) {
+      const s = this.#self.get(room, key, sid);
+      if (s !== undefined) entries.push([room, key, s.meta]);
+    }
+    this.#send({ t: "h", n: this.#nodeId, to: n, sid, entries });
+  }
+
+  /** Entries of a socket recovered here, handed over by the node that held them. */
+  #onHandoff(sid: SocketId, entries: unknown): void {
+    if (!Array.isArray(entries) || !this.#host.sockets.has(sid)) return;
+    const rooms = this.#adapter?.socketRooms(sid);
+    for (const e of entries.slice(0, this.#opts.maxRoomsPerSocket)) {
+      if (!Array.isArray(e)) continue;
+      const [room, key, meta] = e as unknown[];
+      if (typeof room !== "string" || typeof key !== "string" || !rooms?.has(room)) continue;
+      if (this.#bySocket.get(sid)?.has(room)) continue;
+      try {
+        this.track(sid, room, key, meta);
+      } catch {
+        // Limits reached meanwhile: the entry is not taken over.
+      }
+    }
+  }
+}
+
+/** Namespace → its tracker (created on first use), for broadcast operators. */
+const sources = new WeakMap<AdapterHost, () => PresenceTracker>();
+
+/** @internal called by each namespace. */
+export function registerPresence(host: AdapterHost, tracker: () => PresenceTracker): void {
+  sources.set(host, tracker);
+}
+
+/** The presence of the namespace an adapter serves. */
+export function presenceOf(host: AdapterHost): PresenceTracker {
+  const get = sources.get(host);
+  if (get === undefined) throw new Error("presence: not a Tether namespace");
+  return get();
+}
+
+function put(map: Map<string, Map<SocketId, Stored>>, key: string, sid: SocketId, s: Stored): void {
+  let sids = map.get(key);
+  if (sids === undefined) {
+    sids = new Map();
+    map.set(key, sids);
+  }
+  sids.set(sid, s);
+}
+
+function isSeq(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function limit(message: string): TetherError {
+  return new TetherError(PresenceErrorCodes.LIMIT, message);
+}
