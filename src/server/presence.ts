@@ -388,17 +388,24 @@ export class PresenceTracker {
     for (const [room, key] of [...rooms]) this.#localRemove(sid, room, key);
   }
 
-  /** Called when a socket connects with a restored session (same id). */
+  /**
+   * Called when a socket connects with a restored session (same id), after its CONNECT: it gets
+   * the state of its tracked rooms again (diffs are not replayed by recovery; its client sees
+   * no change where nothing changed).
+   */
   onSocketRecovered(sid: SocketId): void {
     const timer = this.#held.get(sid);
     if (timer !== undefined) {
       // Back on this node: its entries never left.
       clearTimeout(timer);
       this.#held.delete(sid);
-      return;
+    } else {
+      // Back on another node than the one holding its entries: ask for them.
+      this.#send({ t: "c", n: this.#nodeId, sid });
     }
-    // Back on another node than the one holding its entries: ask for them.
-    this.#send({ t: "c", n: this.#nodeId, sid });
+    for (const room of this.#adapter?.socketRooms(sid) ?? []) {
+      if (room !== sid && this.#viewOf(room).size > 0) this.#sendState(sid, room);
+    }
   }
 
   /** A presence message from another node (the payload of {@link PRESENCE_EVENT}). */
@@ -432,6 +439,18 @@ export class PresenceTracker {
       default:
         return;
     }
+  }
+
+  /** Counters for monitoring: entries owned here, other nodes known, sockets held for recovery. */
+  stats(): { entries: number; remoteEntries: number; nodes: number; held: number } {
+    let remote = 0;
+    for (const node of this.#nodes.values()) remote += node.entries;
+    return {
+      entries: this.#self.entries,
+      remoteEntries: remote,
+      nodes: this.#nodes.size,
+      held: this.#held.size,
+    };
   }
 
   /** Stops timers and tells the other nodes this node's entries are gone. */

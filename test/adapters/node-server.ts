@@ -150,7 +150,17 @@ const adapter = await makeAdapter();
 const http = createServer();
 const io = new Server(http, {
   ...(adapter ? { adapter } : {}),
-  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } } : {}),
+  ...(recovery
+    ? {
+        connectionStateRecovery: {
+          maxDisconnectionDuration: Number(env.RECOVERY_MS ?? 60_000),
+        },
+      }
+    : {}),
+  presence: {
+    syncInterval: Number(env.PRESENCE_SYNC_MS ?? 500),
+    ...(env.PRESENCE_TIMEOUT_MS ? { nodeTimeout: Number(env.PRESENCE_TIMEOUT_MS) } : {}),
+  },
   pingInterval: 1000,
   pingTimeout: 2000,
 });
@@ -178,6 +188,19 @@ function setup(nsp: AnyNsp): void {
       socket.broadcast.emit(ev, payload);
       cb?.();
     });
+    // Presence: replies `{ ok: true }` or `{ code }` of the refusal.
+    const settle = (p: Promise<void>, cb: (r: unknown) => void) =>
+      p.then(
+        () => cb({ ok: true, node: name }),
+        (err: { code?: string }) => cb({ code: err.code ?? String(err) }),
+      );
+    socket.on("track", (room: string, key: string, meta: Record<string, unknown>, cb) =>
+      settle(socket.track(room, key, meta), cb),
+    );
+    socket.on("updatePresence", (room: string, meta: Record<string, unknown>, cb) =>
+      settle(socket.updatePresence(room, meta), cb),
+    );
+    socket.on("untrack", (room: string, cb) => settle(socket.untrack(room), cb));
     socket.on("whoami", (cb: (info: unknown) => void) =>
       cb({ node: name, id: socket.id, recovered: socket.recovered }),
     );
@@ -189,6 +212,8 @@ io.of("/").adapter.on("error", (err: Error) => redisEvents.push(`adapter-error:$
 setup(io.of(/^\/dyn-\d+$/) as unknown as AnyNsp);
 io.of("/").on("ping-node", (arg: unknown, cb: (reply: unknown) => void) => cb({ node: name, arg }));
 io.of("/").on("note", (...args: unknown[]) => serverSideLog.push(args));
+const presenceLog: unknown[][] = [];
+io.of("/").on("presence", (room, diff) => presenceLog.push([room, diff]));
 
 interface Target {
   nsp?: string;
@@ -244,6 +269,16 @@ const ops: Record<string, (a: Args) => unknown> = {
   serverSideEmit: (a) => io.of("/").serverSideEmit("note", a.payload),
   serverSideLog: () => serverSideLog,
   redisEvents: () => redisEvents,
+  presence: (a) => target(a).presence(),
+  presenceCount: (a) => target(a).presenceCount(),
+  presenceLog: () => presenceLog,
+  presenceStats: () => io.of("/")._presenceTracker().stats(),
+  trackMany: async (a) => {
+    // Every connected socket of this node tracks `a.room` under its own handshake user.
+    const sockets = [...io.of("/").sockets.values()];
+    await Promise.all(sockets.map((s) => s.track(a.room as string, String(s.handshake.auth.user))));
+    return sockets.length;
+  },
   close: async () => {
     await io.close();
     return true;
