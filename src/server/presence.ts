@@ -193,7 +193,47 @@ function checkName(v: unknown, what: string, max: number): string | undefined {
 /** key → socket id → meta. */
 type RoomEntries = Map<string, Map<SocketId, Stored>>;
 
+/**
+ * How many nodes hold each (room, key, socket id) — the merged view's shape, kept up to date by
+ * every change, so limits and "is this room tracked" are O(1) instead of a merge of all nodes.
+ */
+class ViewIndex {
+  readonly rooms = new Map<Room, Map<string, Map<SocketId, number>>>();
+
+  add(room: Room, key: string, sid: SocketId): void {
+    let keys = this.rooms.get(room);
+    if (keys === undefined) {
+      keys = new Map();
+      this.rooms.set(room, keys);
+    }
+    let sids = keys.get(key);
+    if (sids === undefined) {
+      sids = new Map();
+      keys.set(key, sids);
+    }
+    sids.set(sid, (sids.get(sid) ?? 0) + 1);
+  }
+
+  remove(room: Room, key: string, sid: SocketId): void {
+    const keys = this.rooms.get(room);
+    const sids = keys?.get(key);
+    const n = sids?.get(sid);
+    if (keys === undefined || sids === undefined || n === undefined) return;
+    if (n > 1) {
+      sids.set(sid, n - 1);
+      return;
+    }
+    sids.delete(sid);
+    if (sids.size === 0) keys.delete(key);
+    if (keys.size === 0) this.rooms.delete(room);
+  }
+}
+
 class NodeState {
+  readonly #index: ViewIndex | undefined;
+  constructor(index?: ViewIndex) {
+    this.#index = index;
+  }
   seq = 0;
   seen = Date.now();
   entries = 0;
@@ -216,7 +256,10 @@ class NodeState {
       sids = new Map();
       keys.set(key, sids);
     }
-    if (!sids.has(sid)) this.entries++;
+    if (!sids.has(sid)) {
+      this.entries++;
+      this.#index?.add(room, key, sid);
+    }
     sids.set(sid, stored);
   }
 
@@ -225,6 +268,7 @@ class NodeState {
     const sids = keys?.get(key);
     if (keys === undefined || sids === undefined || !sids.delete(sid)) return false;
     this.entries--;
+    this.#index?.remove(room, key, sid);
     if (sids.size === 0) keys.delete(key);
     if (keys.size === 0) this.rooms.delete(room);
     return true;
@@ -267,7 +311,8 @@ function randomNodeId(): string {
 export class PresenceTracker {
   readonly #host: PresenceHost;
   readonly #opts: Resolved;
-  readonly #self = new NodeState();
+  readonly #index = new ViewIndex();
+  readonly #self = new NodeState(this.#index);
   readonly #nodes = new Map<string, NodeState>();
   /** socket id → room → key it tracks there. */
   readonly #bySocket = new Map<SocketId, Map<Room, string>>();
@@ -284,6 +329,9 @@ export class PresenceTracker {
   #fullStateQueued = false;
   #adapter: Adapter | undefined;
   #closed = false;
+  #sent = 0;
+  #received = 0;
+  #diffs = 0;
 
   constructor(host: PresenceHost, opts?: PresenceOptions) {
     this.#host = host;
@@ -325,9 +373,9 @@ export class PresenceTracker {
     const previousKey = rooms?.get(room);
     if (previousKey === undefined && (rooms?.size ?? 0) >= this.#opts.maxRoomsPerSocket)
       throw limit(`a socket may track at most ${this.#opts.maxRoomsPerSocket} rooms`);
-    const view = this.#viewOf(room);
-    const metas = view.get(key);
-    if (metas === undefined && view.size >= this.#opts.maxKeysPerRoom)
+    const view = this.#index.rooms.get(room);
+    const metas = view?.get(key);
+    if (metas === undefined && (view?.size ?? 0) >= this.#opts.maxKeysPerRoom)
       throw limit(`room "${room}" has ${this.#opts.maxKeysPerRoom} keys already`);
     if (metas !== undefined && !metas.has(sid) && metas.size >= this.#opts.maxMetasPerKey)
       throw limit(`key "${key}" has ${this.#opts.maxMetasPerKey} metas in room "${room}" already`);
@@ -369,7 +417,8 @@ export class PresenceTracker {
   /** Number of keys in `rooms` (cluster-wide). */
   count(rooms: Iterable<Room>): number {
     const keys = new Set<string>();
-    for (const room of rooms) for (const key of this.#viewOf(room).keys()) keys.add(key);
+    for (const room of rooms)
+      for (const key of this.#index.rooms.get(room)?.keys() ?? []) keys.add(key);
     return keys.size;
   }
 
@@ -404,7 +453,7 @@ export class PresenceTracker {
       this.#send({ t: "c", n: this.#nodeId, sid });
     }
     for (const room of this.#adapter?.socketRooms(sid) ?? []) {
-      if (room !== sid && this.#viewOf(room).size > 0) this.#sendState(sid, room);
+      if (room !== sid && this.#index.rooms.has(room)) this.#sendState(sid, room);
     }
   }
 
@@ -413,6 +462,7 @@ export class PresenceTracker {
     if (this.#closed || !isPlainObject(raw)) return;
     const n = raw.n;
     if (typeof n !== "string" || !NODE_ID.test(n) || n === this.#nodeId) return;
+    this.#received++;
     switch (raw.t) {
       case "d":
         this.#onDelta(n, raw.s, raw.ops);
@@ -441,8 +491,20 @@ export class PresenceTracker {
     }
   }
 
-  /** Counters for monitoring: entries owned here, other nodes known, sockets held for recovery. */
-  stats(): { entries: number; remoteEntries: number; nodes: number; held: number } {
+  /**
+   * Counters for monitoring: entries owned here and replicated from other nodes, other nodes
+   * known, sockets held for recovery, presence messages sent to / received from other nodes,
+   * diffs pushed (one per room per batch).
+   */
+  stats(): {
+    entries: number;
+    remoteEntries: number;
+    nodes: number;
+    held: number;
+    messagesSent: number;
+    messagesReceived: number;
+    diffs: number;
+  } {
     let remote = 0;
     for (const node of this.#nodes.values()) remote += node.entries;
     return {
@@ -450,6 +512,9 @@ export class PresenceTracker {
       remoteEntries: remote,
       nodes: this.#nodes.size,
       held: this.#held.size,
+      messagesSent: this.#sent,
+      messagesReceived: this.#received,
+      diffs: this.#diffs,
     };
   }
 
@@ -517,7 +582,7 @@ export class PresenceTracker {
 
   readonly #onJoinRoom = (room: Room, sid: SocketId): void => {
     if (room === sid || this.#closed) return;
-    if (this.#viewOf(room).size > 0) this.#sendState(sid, room);
+    if (this.#index.rooms.has(room)) this.#sendState(sid, room);
   };
 
   readonly #onLeaveRoom = (room: Room, sid: SocketId): void => {
@@ -623,6 +688,7 @@ export class PresenceTracker {
     for (const [room, d] of pending) {
       if (d.joins.size === 0 && d.leaves.size === 0) continue;
       const diff: PresenceDiff = { joins: toState(d.joins), leaves: toState(d.leaves) };
+      this.#diffs++;
       if (this.#opts.events) this.#host.emitToRoom(room, "presence_diff", room, diff);
       this.#host.emitPresence(room, diff);
     }
@@ -647,6 +713,7 @@ export class PresenceTracker {
   #send(message: Record<string, unknown>): void {
     const adapter = this.#adapter;
     if (adapter === undefined || this.#closed) return;
+    this.#sent++;
     try {
       adapter.serverSideEmit([PRESENCE_EVENT, message]);
     } catch (err) {
@@ -665,7 +732,7 @@ export class PresenceTracker {
   #node(n: string): NodeState {
     let node = this.#nodes.get(n);
     if (node === undefined) {
-      node = new NodeState();
+      node = new NodeState(this.#index);
       this.#nodes.set(n, node);
     }
     node.seen = Date.now();
