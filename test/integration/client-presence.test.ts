@@ -1,9 +1,10 @@
 /**
- * The client `Presence` list against a real Tether server. The server side sends the wire
- * events by hand (`presence_state` / `presence_diff`, as docs/presence.md describes them), so
- * these tests pin the client's semantics on their own: state replaces, diffs join and leave,
+ * The client `Presence` list against a real Tether server. Most tests send the wire events by
+ * hand from the server side (`presence_state` / `presence_diff`, as docs/presence.md describes
+ * them), so they pin the client's semantics on their own: state replaces, diffs join and leave,
  * several metas per key, updates, other rooms, hostile payloads, callback order, dispose — with
- * Tether's client and with the official socket.io-client.
+ * Tether's client and with the official socket.io-client. The last one follows the server's own
+ * presence (`socket.track` and friends) end to end.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server as HttpServer } from "node:http";
@@ -42,6 +43,8 @@ interface Recorder {
   syncs(n: number): Promise<void>;
   /** The log so far, emptied. */
   take(): string[];
+  /** Resolves on the first sync (or now) when `cond()` holds. */
+  until(cond: () => boolean): Promise<void>;
 }
 
 function fmt(entry: PresenceEntry<Meta> | undefined): string {
@@ -53,6 +56,7 @@ function record(presence: Presence<Meta>): Recorder {
   const log: string[] = [];
   let count = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
+  const conditions: { cond: () => boolean; resolve: () => void }[] = [];
   presence
     .onJoin((key, current, joined) => log.push(`join ${key} [${fmt(current)}] +[${fmt(joined)}]`))
     .onLeave((key, current, left) => log.push(`leave ${key} [${fmt(current)}] -[${fmt(left)}]`))
@@ -62,6 +66,10 @@ function record(presence: Presence<Meta>): Recorder {
       for (const w of waiters.filter((x) => x.n <= count)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
+      }
+      for (const c of conditions.filter((x) => x.cond())) {
+        conditions.splice(conditions.indexOf(c), 1);
+        c.resolve();
       }
     });
   return {
@@ -83,6 +91,19 @@ function record(presence: Presence<Meta>): Recorder {
       });
     },
     take: () => log.splice(0),
+    until(cond) {
+      if (cond()) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("timed out waiting for the list")), 10_000);
+        conditions.push({
+          cond,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
   };
 }
 
@@ -605,5 +626,79 @@ describe("client Presence with connection state recovery on", () => {
     await r.syncs(2);
     assert.equal(args[0]?.length, 3, "room, diff and the offset");
     assert.deepEqual(view(presence), ["u1:a1", "u2:b1"]);
+  });
+});
+
+describe("client Presence against Tether's server presence", () => {
+  let f: Fixture;
+  const clients: Socket[] = [];
+
+  before(async () => {
+    f = await startServer({ presence: { diffInterval: 20 } });
+    f.io.on("connection", (s) => {
+      s.on("track", async (key: string, meta: Meta, ack: () => void) => {
+        await s.track(ROOM, key, { ...meta });
+        ack();
+      });
+      s.on("update", async (meta: Meta, ack: () => void) => {
+        await s.updatePresence(ROOM, { ...meta });
+        ack();
+      });
+      s.on("untrack", async (ack: () => void) => {
+        await s.untrack(ROOM);
+        ack();
+      });
+    });
+  });
+  afterEach(() => closeClients(clients));
+  after(() => stopServer(f));
+
+  async function connect(): Promise<Socket> {
+    const client = ioc(f.url, { forceNew: true, transports: ["websocket"], reconnection: false });
+    clients.push(client);
+    await onceEvent(client, "connect");
+    return client;
+  }
+
+  test("follows socket.track, updatePresence, untrack and disconnect of real sockets", async () => {
+    const [laptop, phone, other] = await Promise.all([connect(), connect(), connect()]);
+    const presence = new Presence<Meta>(laptop, ROOM);
+    const r = record(presence);
+    const metas = () =>
+      presence.list((key, { metas }) =>
+        [
+          key,
+          ...metas.map(
+            (x) =>
+              `${x.socketId === laptop.id ? "laptop" : x.socketId === phone.id ? "phone" : "other"}/${x.status}`,
+          ),
+        ].join(" "),
+      );
+    const until = async (want: string[]) => {
+      await r.until(() => JSON.stringify(metas()) === JSON.stringify(want));
+      assert.deepEqual(metas(), want);
+    };
+
+    await laptop.emitWithAck("track", "ann", { status: "here" });
+    await until(["ann laptop/here"]);
+    await phone.emitWithAck("track", "ann", { status: "here" });
+    await other.emitWithAck("track", "bob", { status: "away" });
+    await until(["ann laptop/here phone/here", "bob other/away"]);
+
+    await phone.emitWithAck("update", { status: "busy" });
+    await until(["ann laptop/here phone/busy", "bob other/away"]);
+    r.take();
+    const phoneId = phone.id;
+    phone.disconnect();
+    await until(["ann laptop/here", "bob other/away"]);
+    assert.deepEqual(
+      r.log.filter((l) => l !== "sync"),
+      [`leave ann [${laptop.id}/here] -[${phoneId}/busy]`],
+      "still online on the laptop",
+    );
+    await other.emitWithAck("untrack");
+    await until(["ann laptop/here"]);
+    await laptop.emitWithAck("untrack");
+    await until([]);
   });
 });
