@@ -1,17 +1,20 @@
 /**
- * The chat protocol on top of a Socket.IO server: one session per connection, in the lobby or
- * in one room at a time. Uses only the standard Socket.IO v4 server API, and works the same on
- * one node or on several sharing an adapter (REDIS_URL): membership lives in `socket.data` and
- * is read with `fetchSockets()`, history is replicated with `serverSideEmit`.
+ * The chat protocol on top of a Tether server: one session per connection, in the lobby or in
+ * one room at a time. Works the same on one node or on several sharing an adapter (REDIS_URL):
+ * who is in a room is Tether's presence (`socket.track`, replicated by Tether, followed by the
+ * page with the client `Presence`), the session also lives in `socket.data` for the nickname
+ * rule (`fetchSockets()`), history is replicated with `serverSideEmit`.
  *
  * Client → server (every ack replies `{ ok: true, … }` or `{ ok: false, error }`):
- *   "join"    { nick, room }      ack → { nick, room, members, history }
+ *   "join"    { nick, room }      ack → { nick, room, history }
  *   "leave"                       ack → {}
  *   "message" { id, text }        ack → { id, ts }
  *   "image"   { id, data: bytes } ack → { id, ts }
  *   "typing"  boolean
  * Server → client:
- *   "rooms" [{ name, count }], "presence" { room, members }, "message" ChatMessage,
+ *   "rooms" [{ name, count }], "message" ChatMessage,
+ *   "presence_state" / "presence_diff": the room's presence, sent by Tether (key: lowercased
+ *   nickname, meta: { nick }),
  *   "typing" { nick, typing }, "notice" { text, ts },
  *   "joined" / "join_error": the outcome of re-joining from the handshake's `auth` on reconnect.
  * Server → other servers (clustered only):
@@ -30,7 +33,7 @@ import {
   parseRoom,
   parseTextMessage,
 } from "./limits.mjs";
-import { Presence } from "./presence.mjs";
+import { presenceKey, RoomPresence } from "./presence.mjs";
 
 /**
  * @typedef {InstanceType<typeof import("./io.mjs").Server>} IoServer
@@ -40,21 +43,18 @@ import { Presence } from "./presence.mjs";
  * @typedef {{ ok: false, error: string }} Failure
  */
 
-/** How long after a room's last change a clustered node announces its presence once more. */
-const SETTLE_MS = 300;
-
 /**
  * Wires the chat onto `io`.
  * @param {IoServer} io
  * @param {{ onError?: (err: unknown) => void, clustered?: boolean }} [options] `clustered`: other
- *   nodes share `io`'s adapter, so history is relayed to them and presence settles.
+ *   nodes share `io`'s adapter, so history is relayed to them.
  * @returns {{ close(): void }} stops pending announcements (call before `io.close()`)
  */
 export function attachChat(io, options = {}) {
   const onError = options.onError ?? (() => {});
   const clustered = options.clustered === true;
   const history = new ChatHistory();
-  const presence = new Presence(io, { settleMs: clustered ? SETTLE_MS : 0, onError });
+  const presence = new RoomPresence(io, { onError });
 
   /** Per-room chain on this node, so a nickname check and the join it allows are atomic here. */
   const roomChains = new Map();
@@ -151,8 +151,16 @@ export function attachChat(io, options = {}) {
             return { ok: false, error: "Too many rooms are open; join an existing one." };
           }
         }
+        // Joins the room too; the page gets the room's presence_state before this join's ack.
+        try {
+          await socket.track(room, presenceKey(nick), { nick });
+        } catch (err) {
+          if (!sameSpot) await socket.leave(room);
+          const full = isObject(err) && err.code === "PRESENCE_ERR_LIMIT";
+          if (!full) throw err;
+          return { ok: false, error: `#${room} is full.` };
+        }
         transition({ state: "in-room", nick, room });
-        await socket.join(room);
         return { ok: true, replaced: sameNick.map((m) => m.id) };
       });
       if (!joined.ok) return joined;
@@ -161,14 +169,7 @@ export function attachChat(io, options = {}) {
       if (!quiet && !sameSpot && joined.replaced.length === 0) {
         socket.to(room).emit("notice", { text: `${nick} joined`, ts: Date.now() });
       }
-      const members = await presence.announce(room);
-      return {
-        ok: /** @type {const} */ (true),
-        nick,
-        room,
-        members,
-        history: history.history(room),
-      };
+      return { ok: /** @type {const} */ (true), nick, room, history: history.history(room) };
     };
 
     /**
@@ -176,6 +177,7 @@ export function attachChat(io, options = {}) {
      * @param {{ nick: string, room: string }} where
      */
     const leftRoom = async ({ nick, room }) => {
+      // Leaving the room untracks the socket there.
       await socket.leave(room);
       const key = nick.toLowerCase();
       const stillThere = (await presence.inRoom(room)).some((m) => m.nick.toLowerCase() === key);
@@ -183,7 +185,6 @@ export function attachChat(io, options = {}) {
         io.to(room).emit("typing", { nick, typing: false });
         io.to(room).emit("notice", { text: `${nick} left`, ts: Date.now() });
       }
-      await presence.announce(room);
     };
 
     const leaveRoom = async () => {

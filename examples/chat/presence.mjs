@@ -1,11 +1,19 @@
 /**
- * Who is in which room, across every node of the chat. Nothing is kept here: each socket
- * carries its own `{ nick, clientId, room }` in `socket.data`, and `fetchSockets()` reads it
- * from every node through the adapter (in memory on one node, over Redis with REDIS_URL).
+ * Who is in which room, on every node of the chat, with Tether's presence:
  *
- * With several nodes, two changes on two nodes can be announced from snapshots that each miss
- * the other change. So a clustered chat announces once more `settleMs` after the last change
- * of a room: by then every node sees the same state, and the last announcement is right.
+ * - A socket in a room is tracked there: `socket.track(room, presenceKey(nick), { nick })`
+ *   (chat.mjs). Tether replicates the entries to every node over the adapter and sends the
+ *   room's sockets `presence_state` and batched `presence_diff` events; the page keeps the online
+ *   list from them with the client `Presence` (public/main.js). Leaving the room or
+ *   disconnecting untracks; a node that dies takes its entries with it after the adapter's
+ *   node-down timeout.
+ * - Head counts of the room list: every node hears the namespace's `presence` event for every
+ *   room, on any node, and tells its own pages the new counts (`presenceCount()`, read from
+ *   the node's replicated view). Presence converges by itself, so the last announcement after a
+ *   change is right on every node without a second look.
+ * - The nickname rule still reads `socket.data` with `fetchSockets()`: whether the holder of a
+ *   nickname is this very tab reconnecting depends on its private `clientId`, which presence
+ *   metas (sent to every page in the room) must not carry.
  */
 import { DEFAULT_ROOMS, isObject } from "./limits.mjs";
 
@@ -15,6 +23,18 @@ import { DEFAULT_ROOMS, isObject } from "./limits.mjs";
  * @typedef {{ id: string, nick: string, clientId: string }} Member
  * @typedef {InstanceType<typeof import("./io.mjs").Server>} IoServer
  */
+
+/** How long a node gathers presence events before it announces room counts. */
+const ANNOUNCE_MS = 50;
+
+/**
+ * A nickname's key in a room's presence: nicknames are unique case-insensitively, so one person
+ * is one key whatever the case they typed.
+ * @param {string} nick
+ */
+export function presenceKey(nick) {
+  return nick.toLowerCase();
+}
 
 /** @param {unknown} data @returns {data is MemberData} */
 function isMemberData(data) {
@@ -26,33 +46,34 @@ function isMemberData(data) {
   );
 }
 
-/** @param {Iterable<string>} nicks @returns {string[]} unique (case-insensitively), sorted */
-function uniqueNicks(nicks) {
-  const byKey = new Map();
-  for (const nick of nicks) if (!byKey.has(nick.toLowerCase())) byKey.set(nick.toLowerCase(), nick);
-  return [...byKey.values()].sort((a, b) => a.localeCompare(b));
-}
-
-/** Cluster-wide room membership and its announcements (`presence`, `rooms`). */
-export class Presence {
+/** Room head counts from presence, and the sockets holding nicknames. */
+export class RoomPresence {
   /** @type {IoServer} */
   #io;
-  #settleMs;
   /** @type {(err: unknown) => void} */
   #onError;
-  /** Pending settle announcements: room name (or "" for the room list) → timer. */
-  #timers = new Map();
+  /** Rooms that may have people: the default ones and any with a presence event since. */
+  #known = new Set(DEFAULT_ROOMS);
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #timer;
   /** @type {"running" | "closed"} */
   #state = "running";
 
+  /** @param {unknown} room */
+  #onPresence = (room) => {
+    if (typeof room !== "string" || this.#state !== "running") return;
+    this.#known.add(room);
+    this.#scheduleAnnounce();
+  };
+
   /**
    * @param {IoServer} io
-   * @param {{ settleMs: number, onError: (err: unknown) => void }} options `settleMs` 0: one node
+   * @param {{ onError: (err: unknown) => void }} options
    */
-  constructor(io, { settleMs, onError }) {
+  constructor(io, { onError }) {
     this.#io = io;
-    this.#settleMs = settleMs;
     this.#onError = onError;
+    io.on("presence", this.#onPresence);
   }
 
   /** Every socket in `room`, on every node. @param {string} room @returns {Promise<Member[]>} */
@@ -66,67 +87,36 @@ export class Presence {
     });
   }
 
-  /** Sorted nicknames in `room`. @param {string} room @returns {Promise<string[]>} */
-  async members(room) {
-    return uniqueNicks((await this.inRoom(room)).map((m) => m.nick));
-  }
-
   /** The default rooms, then every room with people in it, with head counts. */
   async rooms() {
-    const nicks = new Map(DEFAULT_ROOMS.map((name) => [name, /** @type {string[]} */ ([])]));
-    for (const s of await this.#io.fetchSockets()) {
-      if (!isMemberData(s.data)) continue;
-      const list = nicks.get(s.data.room) ?? [];
-      list.push(s.data.nick);
-      nicks.set(s.data.room, list);
+    const others = [...this.#known].filter((n) => !DEFAULT_ROOMS.includes(n)).sort();
+    const names = [...DEFAULT_ROOMS, ...others];
+    const counts = await Promise.all(names.map((name) => this.#io.in(name).presenceCount()));
+    const rooms = names.map((name, i) => ({ name, count: counts[i] ?? 0 }));
+    for (const { name, count } of rooms) {
+      if (count === 0 && !DEFAULT_ROOMS.includes(name)) this.#known.delete(name);
     }
-    const others = [...nicks.keys()].filter((n) => !DEFAULT_ROOMS.includes(n)).sort();
-    return [...DEFAULT_ROOMS, ...others].map((name) => ({
-      name,
-      count: uniqueNicks(nicks.get(name) ?? []).length,
-    }));
+    return rooms.filter((r) => r.count > 0 || DEFAULT_ROOMS.includes(r.name));
   }
 
-  /**
-   * Tells the room who is in it and everyone the room counts; settles when clustered.
-   * @param {string} room
-   * @returns {Promise<string[]>} the members announced
-   */
-  async announce(room) {
-    const [members] = await Promise.all([this.#emitPresence(room), this.#emitRooms()]);
-    this.#settle(room, () => this.#emitPresence(room));
-    this.#settle("", () => this.#emitRooms());
-    return members;
-  }
-
-  /** Stops pending announcements. */
+  /** Stops announcing. */
   close() {
     this.#state = "closed";
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    clearTimeout(this.#timer);
+    this.#io.off("presence", this.#onPresence);
   }
 
-  /** @param {string} room */
-  async #emitPresence(room) {
-    const members = await this.members(room);
-    if (this.#state === "running") this.#io.to(room).emit("presence", { room, members });
-    return members;
-  }
-
-  async #emitRooms() {
-    const rooms = await this.rooms();
-    if (this.#state === "running") this.#io.emit("rooms", rooms);
-  }
-
-  /** @param {string} key @param {() => Promise<unknown>} announce */
-  #settle(key, announce) {
-    if (this.#settleMs <= 0 || this.#state !== "running") return;
-    clearTimeout(this.#timers.get(key));
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
-      announce().catch(this.#onError);
-    }, this.#settleMs);
-    timer.unref();
-    this.#timers.set(key, timer);
+  /** Tells this node's pages the room counts, once per burst of presence events. */
+  #scheduleAnnounce() {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.rooms()
+        .then((rooms) => {
+          if (this.#state === "running") this.#io.local.emit("rooms", rooms);
+        })
+        .catch(this.#onError);
+    }, ANNOUNCE_MS);
+    this.#timer.unref();
   }
 }

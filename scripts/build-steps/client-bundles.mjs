@@ -1,6 +1,8 @@
 // Browser bundles of the Socket.IO client (esbuild), into <root>/dist/bundles/:
 //   socket.io.js (IIFE, global `io`), socket.io.min.js, socket.io.esm.min.js,
-//   socket.io.msgpack.min.js (msgpack parser as default), each with a source map.
+//   socket.io.msgpack.min.js (msgpack parser as default), and the presence list on its own so
+//   the client bundles do not carry it: presence.min.js (IIFE, adds `io.Presence`) and
+//   presence.esm.min.js (ESM, `export { Presence }`); each with a source map.
 // Node-only modules (`*.node.ts`) are swapped for their browser sibling, so `ws` and
 // `node:*` never reach the bundle (the build fails if anything Node-only slips through).
 import { mkdirSync, readFileSync } from "node:fs";
@@ -101,8 +103,21 @@ export default async function clientBundles(root) {
     build({
       ...common,
       format: "esm",
-      entryPoints: [join(root, "src/client/index.ts")],
+      entryPoints: [join(root, "src/client/bundle-entry-esm.ts")],
       outfile: join(out, "socket.io.esm.min.js"),
+      minify: true,
+    }),
+    build({
+      ...iife,
+      entryPoints: [join(root, "src/client/bundle-entry-presence.ts")],
+      outfile: join(out, "presence.min.js"),
+      minify: true,
+    }),
+    build({
+      ...common,
+      format: "esm",
+      entryPoints: [join(root, "src/client/presence.ts")],
+      outfile: join(out, "presence.esm.min.js"),
       minify: true,
     }),
   ]);

@@ -49,6 +49,17 @@ export {
   managerDefaults,
 } from "./manager.js";
 export {
+  Presence,
+  type PresenceDiff,
+  type PresenceEntry,
+  type PresenceEvents,
+  type PresenceJoinCallback,
+  type PresenceLeaveCallback,
+  type PresenceMeta,
+  type PresenceSocket,
+  type PresenceState,
+} from "./presence.js";
+export {
   type AnyEventListener,
   type AuthData,
   Socket,

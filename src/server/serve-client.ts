@@ -1,6 +1,7 @@
 /**
  * Serves the browser client bundles under the server path (PROTOCOL.md §3.9): a fixed whitelist
- * of 8 files from the package's `dist/bundles/`, with ETag (the package version) / 304,
+ * of 12 files from the package's `dist/bundles/` (the four client bundles, the two presence
+ * bundles, and their source maps), with ETag (the package version) / 304,
  * br > gzip > deflate compression and CORS when configured.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -15,9 +16,14 @@ import type { CorsOptions } from "../engine/server/options.js";
 
 /** The files served, relative to the bundle folder. */
 export const CLIENT_FILES: ReadonlySet<string> = new Set(
-  ["socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js"].flatMap(
-    (f) => [f, `${f}.map`],
-  ),
+  [
+    "socket.io.js",
+    "socket.io.min.js",
+    "socket.io.esm.min.js",
+    "socket.io.msgpack.min.js",
+    "presence.min.js",
+    "presence.esm.min.js",
+  ].flatMap((f) => [f, `${f}.map`]),
 );
 
 interface PackageInfo {

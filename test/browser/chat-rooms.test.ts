@@ -1,6 +1,7 @@
 /**
- * The chat example in real headless Chromium against an in-process server: rooms, presence,
- * typing, binary images, hostile input and the long-polling fallback.
+ * The chat example in real headless Chromium against an in-process server: rooms, who is online
+ * (Tether's presence and the client `Presence`), typing, binary images, hostile input and the
+ * long-polling fallback.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -50,21 +51,27 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
     };
   }
 
-  test("the page loads Tether's own client bundle from /socket.io/socket.io.js", async (t) => {
+  test("the page loads Tether's own client bundle from /socket.io/socket.io.js and Presence from /socket.io/presence.esm.min.js", async (t) => {
     const context = await browser.newContext();
     t.after(() => context.close());
     const page = await context.newPage();
-    const script = page.waitForResponse(
-      (r) => new URL(r.url()).pathname === "/socket.io/socket.io.js",
-    );
+    const served = (path: string) =>
+      page.waitForResponse((r) => new URL(r.url()).pathname === path);
+    const script = served("/socket.io/socket.io.js");
+    const presence = served("/socket.io/presence.esm.min.js");
     await page.goto(`${chat.url}/`);
-    const response = await script;
-    assert.equal(response.status(), 200);
-    const served = await response.body();
-    const bundle = readFileSync(join(import.meta.dirname, "../../dist/bundles/socket.io.js"));
-    assert.ok(served.equals(bundle), "the served client is dist/bundles/socket.io.js");
-    assert.match(served.subarray(0, 64).toString(), /tether-io client/);
+    for (const [response, file] of [
+      [await script, "socket.io.js"],
+      [await presence, "presence.esm.min.js"],
+    ] as const) {
+      assert.equal(response.status(), 200);
+      const body = await response.body();
+      const bundle = readFileSync(join(import.meta.dirname, "../../dist/bundles", file));
+      assert.ok(body.equals(bundle), `the served file is dist/bundles/${file}`);
+      assert.match(body.subarray(0, 64).toString(), /tether-io client/);
+    }
     assert.equal(await page.evaluate(() => typeof (window as { io?: unknown }).io), "function");
+    await page.locator("#banner[data-state=connected]").waitFor();
   });
 
   test("two pages in a room share messages, presence and typing; a page in another room sees none of it", async (t) => {

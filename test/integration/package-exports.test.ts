@@ -24,7 +24,7 @@ function exportedNames(specifier: string, mode: "import" | "require"): string[] 
 const expected: Record<string, string[]> = {
   ".": ["Server", "Namespace", "Socket", "BroadcastOperator", "RemoteSocket"],
   "./engine": ["EngineServer", "EngineSocket", "ClientSocket"],
-  "./client": ["io", "Manager", "Socket"],
+  "./client": ["io", "Manager", "Socket", "Presence"],
   "./adapters/redis": ["createAdapter"],
   "./adapters/redis-streams": ["createAdapter"],
   "./adapters/cluster": ["createAdapter", "setupPrimary"],

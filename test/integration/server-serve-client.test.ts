@@ -104,6 +104,19 @@ describe("client bundle serving", () => {
     assert.equal(id.body.toString(), JS);
   });
 
+  it("serves the presence bundles beside the client ones", async () => {
+    const presence = "/* presence fixture */ export { Presence };\n";
+    writeFileSync(join(dir, "presence.esm.min.js"), presence);
+    writeFileSync(join(dir, "presence.min.js"), JS);
+    const base = await serve();
+    const esm = await get(`${base}/presence.esm.min.js`);
+    assert.equal(esm.status, 200);
+    assert.equal(esm.headers["content-type"], "application/javascript; charset=utf-8");
+    assert.equal(esm.body.toString(), presence);
+    assert.equal((await get(`${base}/presence.min.js`)).body.toString(), JS);
+    assert.equal((await get(`${base}/presence.min.js.map`)).status, 404, "whitelisted, not built");
+  });
+
   it("answers 404 for a whitelisted file that is not built yet", async () => {
     const base = await serve();
     assert.equal((await get(`${base}/socket.io.esm.min.js`)).status, 404);

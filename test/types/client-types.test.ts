@@ -131,6 +131,10 @@ const behaviours: ReadonlyArray<readonly [file: string, name: string]> = [
   ],
   ["engine-access.ts", "socket.io.engine is typed as present, as socket.io-client's"],
   ["exports.ts", "the type names socket.io-client exports are exported under the same names"],
+  [
+    "presence.ts",
+    "Presence takes Tether's or socket.io-client's socket when its listen map allows the presence events, and types list() and callbacks by the meta",
+  ],
 ];
 
 describe("client types as socket.io-client's", () => {

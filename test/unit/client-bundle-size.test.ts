@@ -1,13 +1,14 @@
 /**
  * Size budget of the browser bundle: gzipped `socket.io.min.js` at most 60% of the official
- * `socket.io-client` one (both measured here, same zlib settings). Builds the bundles first.
+ * `socket.io-client` one (both measured here, same zlib settings), and the presence list kept
+ * out of it, in bundles of its own. Builds the bundles first.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -26,6 +27,8 @@ test("builds every bundle with a source map, and the IIFE exposes a callable glo
     "socket.io.min.js",
     "socket.io.esm.min.js",
     "socket.io.msgpack.min.js",
+    "presence.min.js",
+    "presence.esm.min.js",
   ]) {
     const code = readFileSync(join(out, name), "utf8");
     assert.match(code, /sourceMappingURL=/, name);
@@ -56,4 +59,44 @@ test("gzipped socket.io.min.js is at most 60% of the official socket.io-client o
     ours <= theirs * 0.6,
     `ours ${ours} B gzipped vs official ${theirs} B (${((100 * ours) / theirs).toFixed(1)}%)`,
   );
+});
+
+test("no client bundle carries Presence; socket.io.esm.min.js exports the rest of tether-io/client", async () => {
+  for (const name of [
+    "socket.io.js",
+    "socket.io.min.js",
+    "socket.io.esm.min.js",
+    "socket.io.msgpack.min.js",
+  ]) {
+    assert.doesNotMatch(readFileSync(join(out, name), "utf8"), /presence_/, name);
+  }
+  const esm = (await import(pathToFileURL(join(out, "socket.io.esm.min.js")).href)) as object;
+  const client = (await import("../../src/client/index.js")) as object;
+  assert.deepEqual(
+    Object.keys(esm).sort(),
+    Object.keys(client)
+      .filter((k) => k !== "Presence")
+      .sort(),
+  );
+  const presence = (await import(pathToFileURL(join(out, "presence.esm.min.js")).href)) as object;
+  assert.deepEqual(Object.keys(presence), ["Presence"]);
+});
+
+test("presence.min.js adds Presence to the global io, and says so when io is not loaded", () => {
+  const page: { io?: { Presence?: unknown } } = {};
+  for (const name of ["socket.io.min.js", "presence.min.js"]) {
+    new Function("globalThis", readFileSync(join(out, name), "utf8"))(page);
+  }
+  assert.equal(typeof page.io?.Presence, "function");
+  assert.throws(
+    () => new Function("globalThis", readFileSync(join(out, "presence.min.js"), "utf8"))({}),
+    /load \/socket\.io\/socket\.io\.js before it/,
+  );
+});
+
+test("the presence bundles stay under 1.5 KB gzipped", () => {
+  for (const name of ["presence.min.js", "presence.esm.min.js"]) {
+    const size = gz(join(out, name));
+    assert.ok(size <= 1536, `${name}: ${size} B gzipped`);
+  }
 });

@@ -1,6 +1,8 @@
 // The chat page: one Socket.IO connection (`io()` from /socket.io/socket.io.js, standard
-// socket.io-client API only), rooms, presence, typing, delivery ticks, images as binary, and a
-// connection banner driven by the Manager's reconnection events.
+// socket.io-client API), rooms, who is online (the client `Presence`, served by the Tether server
+// at /socket.io/presence.esm.min.js), typing, delivery ticks, images as binary, and a connection
+// banner driven by the Manager's reconnection events.
+import { Presence } from "/socket.io/presence.esm.min.js";
 import * as view from "./view.js";
 
 const { el } = view;
@@ -30,6 +32,8 @@ const state = {
   room: "",
   /** @type {{ name: string, count: number }[]} */
   rooms: [],
+  /** Who is online in `room` (set with it by enterRoom, cleared by exitRoom). @type {Presence | undefined} */
+  presence: undefined,
   /** Messages waiting for their ack, by id. @type {Map<string, Pending>} */
   pending: new Map(),
   /** Who is typing in the room, with the timer that forgets them. @type {Map<string, number>} */
@@ -118,17 +122,54 @@ function join(nick, room) {
       "Nicknames are 2–24 letters or digits (also spaces, '.', '_', '-').",
     );
   }
+  // Listening before the join: the server sends the room's presence_state before the ack.
+  const online = state.presence?.room === room ? state.presence : follow(room);
   socket.emit("join", { nick, room }, (/** @type {(Joined & { ok: true }) | Reply} */ res) => {
-    if (res?.ok) enterRoom(res);
-    else view.showError(errorAt, res?.error ?? "Could not join.");
+    if (res?.ok) enterRoom(res, online);
+    else {
+      if (online !== state.presence) online.dispose();
+      view.showError(errorAt, res?.error ?? "Could not join.");
+    }
   });
 }
 
-/** @typedef {{ nick: string, room: string, members: string[], history: view.ChatMessage[] }} Joined */
+/** @typedef {{ nick: string, room: string, history: view.ChatMessage[] }} Joined */
 
-/** Shows `joined.room` (after a join, a room switch, or a re-join on reconnect). @param {Joined} joined */
-function enterRoom(joined) {
+/**
+ * The online list of `room`: one key per nickname, its meta `{ nick }`.
+ * @param {string} room
+ */
+function follow(room) {
+  const online = new Presence(socket, room);
+  online.onSync(() => {
+    if (online === state.presence) renderPeople();
+  });
+  online.onLeave((_key, current, left) => {
+    // Gone from the room (no tab left): no longer typing either.
+    if (current || online !== state.presence) return;
+    for (const meta of left.metas) if (typeof meta.nick === "string") stopShowingTyping(meta.nick);
+  });
+  return online;
+}
+
+function renderPeople() {
+  const nicks = (state.presence?.list((_key, { metas }) => metas[0]?.nick) ?? [])
+    .filter((nick) => typeof nick === "string")
+    .sort((a, b) => a.localeCompare(b));
+  view.renderPeople(nicks, state.nick);
+}
+
+/**
+ * Shows `joined.room` (after a join, a room switch, or a re-join on reconnect).
+ * @param {Joined} joined
+ * @param {Presence} [online] the room's list, when the join made one
+ */
+function enterRoom(joined, online) {
   const switched = joined.room !== state.room || state.phase !== "in-room";
+  const next =
+    online ?? (state.presence?.room === joined.room ? state.presence : follow(joined.room));
+  if (state.presence !== next) state.presence?.dispose();
+  state.presence = next;
   state.phase = "in-room";
   state.nick = joined.nick;
   state.room = joined.room;
@@ -138,7 +179,7 @@ function enterRoom(joined) {
   }
   for (const m of joined.history) showMessage(m);
   view.renderRoomHeader(joined.room, joined.nick);
-  view.renderPeople(joined.members, joined.nick);
+  renderPeople();
   view.showError(el.loginError, "");
   view.showError(el.composerError, "");
   view.showView("room");
@@ -148,6 +189,9 @@ function enterRoom(joined) {
 
 /** Back to the lobby (after Leave, or when a reconnect could not re-join). */
 function exitRoom() {
+  state.presence?.dispose();
+  state.presence = undefined;
+  renderPeople();
   state.phase = "lobby";
   state.room = "";
   view.clearMessages();
@@ -160,11 +204,6 @@ function exitRoom() {
 socket.on("rooms", (rooms) => {
   state.rooms = Array.isArray(rooms) ? rooms : [];
   renderRooms();
-});
-socket.on("presence", ({ room, members }) => {
-  if (room !== state.room) return;
-  view.renderPeople(members, state.nick);
-  for (const nick of state.typing.keys()) if (!members.includes(nick)) stopShowingTyping(nick);
 });
 socket.on("joined", enterRoom);
 socket.on("join_error", (res) => {
