@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=micro|load|scale]`: Tether side by side with the official
+// `npm run bench [-- --quick] [-- --only=micro|load|scale|presence]`: Tether side by side with the official
 // packages in one run. Prints one JSON line per (server, scenario, repetition), then a markdown
 // summary with Tether / socket.io ratios (raw `ws` as the floor), and the Redis scale-out tables
 // (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1). Builds dist/ first.
@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runLoad } from "./load/driver.mjs";
 import { loadTable } from "./load/summary.mjs";
+import { run as runPresence } from "./presence/run.mjs";
 import { run as runScale } from "./scale/redis.mjs";
 import { scaleTable } from "./scale/summary.mjs";
 
@@ -60,5 +61,8 @@ if (wants("load")) {
 if (wants("scale")) {
   // ~1 min with --quick, ~5 min full.
   out.push(...scaleTable(await runScale({ quick }), median, fmt));
+}
+if (wants("presence")) {
+  out.push(...(await runPresence({ quick })).lines);
 }
 console.log(`\n${out.join("\n")}`);
