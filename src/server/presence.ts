@@ -757,10 +757,10 @@ export class PresenceTracker {
       return;
     }
     node.seq = s;
-    for (const op of ops) this.#applyOp(n, node, op);
+    for (const op of ops) this.#applyOp(node, op);
   }
 
-  #applyOp(n: string, node: NodeState, op: unknown): void {
+  #applyOp(node: NodeState, op: unknown): void {
     if (!Array.isArray(op)) return;
     const [kind, room, key, sid, meta] = op as unknown[];
     if (
@@ -788,7 +788,6 @@ export class PresenceTracker {
       this.#localRemoveHeld(sid, r, k);
     }
     this.#changed(r, k, sid, before);
-    void n;
   }
 
   /** Drops this node's held copy once another node tracks the same entry. */
@@ -850,13 +849,13 @@ export class PresenceTracker {
         next.set(room, key as string, sid, stored);
       }
     }
-    this.#replaceNode(n, node, next);
+    this.#replaceNode(node, next);
     node.seq = s;
     node.stale = false;
   }
 
-  /** Replaces node `n`'s entries by `next`'s, recording the view changes. */
-  #replaceNode(n: string, node: NodeState, next: NodeState): void {
+  /** Replaces `node`'s entries by `next`'s, recording the view changes. */
+  #replaceNode(node: NodeState, next: NodeState): void {
     const removed: Array<[Room, string, SocketId]> = [];
     for (const [room, key, sid] of node.all())
       if (next.get(room, key, sid) === undefined) removed.push([room, key, sid]);
@@ -873,13 +872,12 @@ export class PresenceTracker {
         this.#localRemoveHeld(sid, room, key);
       this.#changed(room, key, sid, before);
     }
-    void n;
   }
 
   #dropNode(n: string): void {
     const node = this.#nodes.get(n);
     if (node === undefined) return;
-    this.#replaceNode(n, node, new NodeState());
+    this.#replaceNode(node, new NodeState());
     this.#nodes.delete(n);
     this.#asked.delete(n);
   }
