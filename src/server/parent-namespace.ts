@@ -114,6 +114,7 @@ export class ParentNamespace<
       // Also after a refused CONNECT: otherwise every name an unauthenticated client tries stays.
       child._onEmpty = () => {
         child._onEmpty = undefined;
+        child._presence?.close();
         void child.adapter.close();
         if (server._nsps.get(child.name) === child) server._nsps.delete(child.name);
         this.children.delete(child);

@@ -291,6 +291,8 @@ type Op = [0, Room, string, SocketId, unknown] | [1, Room, string, SocketId];
 
 /** Ops one message may carry, and the outgoing buffer's size before an early flush. */
 const MAX_OPS = 10_000;
+/** Other nodes one tracker keeps state for: messages from more node ids are ignored. */
+const MAX_NODES = 1000;
 const NODE_ID = /^[\w-]{1,64}$/;
 
 function toState(entries: Map<string, Map<SocketId, Stored>>): PresenceState {
@@ -729,9 +731,10 @@ export class PresenceTracker {
     for (const [n, node] of [...this.#nodes]) if (node.seen < horizon) this.#dropNode(n);
   }
 
-  #node(n: string): NodeState {
+  #node(n: string): NodeState | undefined {
     let node = this.#nodes.get(n);
     if (node === undefined) {
+      if (this.#nodes.size >= MAX_NODES) return undefined;
       node = new NodeState(this.#index);
       this.#nodes.set(n, node);
     }
@@ -751,6 +754,7 @@ export class PresenceTracker {
   #onDelta(n: string, s: unknown, ops: unknown): void {
     if (!isSeq(s) || !Array.isArray(ops) || ops.length > MAX_OPS) return;
     const node = this.#node(n);
+    if (node === undefined) return;
     if (s <= node.seq && !node.stale) return;
     if (s !== node.seq + 1 || node.stale) {
       this.#ask(n, node);
@@ -806,6 +810,7 @@ export class PresenceTracker {
   #onDigest(n: string, s: unknown): void {
     if (!isSeq(s)) return;
     const node = this.#node(n);
+    if (node === undefined) return;
     if (s !== node.seq || node.stale) this.#ask(n, node);
   }
 
@@ -830,6 +835,7 @@ export class PresenceTracker {
   #onFullState(n: string, s: unknown, rooms: unknown): void {
     if (!isSeq(s) || !Array.isArray(rooms)) return;
     const node = this.#node(n);
+    if (node === undefined) return;
     if (s < node.seq && !node.stale) return;
     // The new state, validated and bounded.
     const next = new NodeState();

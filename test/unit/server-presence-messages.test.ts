@@ -93,6 +93,13 @@ describe("presence messages from other nodes", () => {
     await io.close();
   });
 
+  it("keeps state for at most 1,000 other nodes, however many node ids messages claim", async () => {
+    const { io, t } = tracker();
+    for (let i = 0; i < 3000; i++) t.onMessage({ t: "g", n: `node${i}`, s: 0 });
+    assert.equal(t.stats().nodes, 1000);
+    await io.close();
+  });
+
   it("survives 20,000 random messages without throwing", async () => {
     const { io, t } = tracker();
     const next = rng(1);
