@@ -7,7 +7,7 @@
  * Env: BACKEND (memory | cluster | redis | redis-streams, or socket.io's own adapters: sio-redis |
  * sio-redis-sharded | sio-redis-streams | sio-postgres | sio-cluster), NODE_NAME, REDIS_URL, PG_URL, KEY_PREFIX,
  * RECOVERY ("1" enables connection state recovery), HEARTBEAT_MS, HEARTBEAT_TIMEOUT_MS,
- * REQUESTS_TIMEOUT_MS. REDIS_CLUSTER (comma-separated root node URLs): Tether's redis and
+ * REQUESTS_TIMEOUT_MS, PORT (default 0: a free one). REDIS_CLUSTER (comma-separated root node URLs): Tether's redis and
  * redis-streams backends run on that Redis Cluster (node-redis `createCluster`) instead.
  */
 import { createServer } from "node:http";
@@ -300,6 +300,6 @@ process.on("message", async (msg: unknown) => {
 process.on("disconnect", () => process.exit(0));
 
 // exclusive: cluster workers would otherwise share one round-robin port through the primary.
-http.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+http.listen({ port: Number(env.PORT ?? 0), host: "127.0.0.1", exclusive: true }, () => {
   toParent({ harness: "ready", port: (http.address() as AddressInfo).port, name });
 });

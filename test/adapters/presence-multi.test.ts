@@ -14,13 +14,16 @@ import { eventually } from "./adapter-suite.js";
 import {
   type Backend,
   connectClient,
+  forkNodes,
   forkWorkers,
   type NodeHandle,
+  randomPrefix,
   type TestClient,
   waitForServerCount,
 } from "./harness.js";
 import { closeSetsAfterEach } from "./node-sets.js";
 import { redisBackend } from "./redis-backend.js";
+import { type RedisInstance, redisMissing, startRedis } from "./redis-server.js";
 
 const backends: Backend[] = [
   {
@@ -226,3 +229,37 @@ describe(
 function redisBackendSkip(): string | false {
   return redisBackend("x", "redis-streams").skip ?? false;
 }
+
+describe(
+  "presence across a node restart at the same address: Redis",
+  { skip: redisMissing },
+  () => {
+    const keep = closeSetsAfterEach();
+
+    it("the restarted node is a new node: the old process's entries time out, the new one's stay", async () => {
+      const r: RedisInstance = await startRedis();
+      keep({ nodes: [], close: () => r.dispose() });
+      const env = { REDIS_URL: r.url, KEY_PREFIX: randomPrefix() };
+      const a = keep(await forkNodes("redis", 1, env)).nodes[0] as NodeHandle;
+      const b = keep(await forkNodes("redis", 1, env)).nodes[0] as NodeHandle;
+      await waitForServerCount([a, b], 2);
+      const first = await connectClient(b.url, "/", { user: "alice" });
+      await track(first, "lobby", "alice", { process: "first" });
+      await allAgree([a, b], "lobby", (s) => s.alice?.length === 1);
+      await b.kill();
+      // Same port, same name, same Redis and key prefix: only the process is new.
+      const b2 = keep(await forkNodes("redis", 1, { ...env, PORT: String(b.port) }))
+        .nodes[0] as NodeHandle;
+      assert.equal(b2.port, b.port);
+      const second = await connectClient(b2.url, "/", { user: "alice" });
+      await track(second, "lobby", "alice", { process: "second" });
+      // Identical lists on both nodes (same socket ids), one entry for alice: the new one.
+      await allAgree([a, b2], "lobby", (s) => s.alice?.length === 1);
+      const state = await a.call<PresenceState>("presence", { rooms: ["lobby"] });
+      assert.deepEqual(
+        state.alice?.metas.map((m) => m.process),
+        ["second"],
+      );
+    });
+  },
+);
