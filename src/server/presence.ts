@@ -193,6 +193,16 @@ function checkName(v: unknown, what: string, max: number): string | undefined {
 /** key → socket id → meta. */
 type RoomEntries = Map<string, Map<SocketId, Stored>>;
 
+/** `map.get(key)`, created empty first if missing. */
+function child<K, V>(map: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let inner = map.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    map.set(key, inner);
+  }
+  return inner;
+}
+
 /**
  * How many nodes hold each (room, key, socket id) — the merged view's shape, kept up to date by
  * every change, so limits and "is this room tracked" are O(1) instead of a merge of all nodes.
@@ -201,16 +211,7 @@ class ViewIndex {
   readonly rooms = new Map<Room, Map<string, Map<SocketId, number>>>();
 
   add(room: Room, key: string, sid: SocketId): void {
-    let keys = this.rooms.get(room);
-    if (keys === undefined) {
-      keys = new Map();
-      this.rooms.set(room, keys);
-    }
-    let sids = keys.get(key);
-    if (sids === undefined) {
-      sids = new Map();
-      keys.set(key, sids);
-    }
+    const sids = child(child(this.rooms, room), key);
     sids.set(sid, (sids.get(sid) ?? 0) + 1);
   }
 
@@ -246,16 +247,7 @@ class NodeState {
   }
 
   set(room: Room, key: string, sid: SocketId, stored: Stored): void {
-    let keys = this.rooms.get(room);
-    if (keys === undefined) {
-      keys = new Map();
-      this.rooms.set(room, keys);
-    }
-    let sids = keys.get(key);
-    if (sids === undefined) {
-      sids = new Map();
-      keys.set(key, sids);
-    }
+    const sids = child(child(this.rooms, room), key);
     if (!sids.has(sid)) {
       this.entries++;
       this.#index?.add(room, key, sid);
@@ -934,12 +926,7 @@ export function presenceOf(host: AdapterHost): PresenceTracker {
 }
 
 function put(map: Map<string, Map<SocketId, Stored>>, key: string, sid: SocketId, s: Stored): void {
-  let sids = map.get(key);
-  if (sids === undefined) {
-    sids = new Map();
-    map.set(key, sids);
-  }
-  sids.set(sid, s);
+  child(map, key).set(sid, s);
 }
 
 function isSeq(v: unknown): v is number {

@@ -9,17 +9,7 @@ import { describe, it } from "node:test";
 import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
 import * as notepack from "notepack.io";
 import { MAX_DEPTH, pack, unpackValue } from "../../src/adapter/msgpack.js";
-
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/rng.js";
 
 const NUMBERS = [
   0,

@@ -6,21 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Server, type ServerOptions } from "../../src/index.js";
+import { rng } from "../helpers/rng.js";
 
 function tracker(opts: ServerOptions = {}) {
   const io = new Server({ serveClient: false, ...opts });
   return { io, t: io.of("/")._presenceTracker() };
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function junk(next: () => number, depth = 0): unknown {
