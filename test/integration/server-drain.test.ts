@@ -226,14 +226,14 @@ describe(
         const reasons: string[] = [];
         c.on("disconnect", (reason: string) => {
           reasons.push(reason);
-          // Published while the client is between nodes: replayed by B on recovery.
-          b.io.to("room").emit("seq", 2);
+          // Published while the client is between nodes (once): replayed by B on recovery.
+          if (reasons.length === 1) b.io.to("room").emit("seq", 2);
         });
         await a.io.close({ drain: 2000 });
         const second = await onB;
         await waitFor(() => got.length === 2, 5000, "missed packet");
         b.io.to("room").emit("seq", 3);
-        await waitFor(() => got.length === 3, 5000, "live packet");
+        await waitFor(() => got.length >= 3, 5000, "live packet");
         assert.deepEqual(reasons, ["transport close"]);
         assert.equal(second.recovered, true);
         assert.equal(second.id, firstId);
