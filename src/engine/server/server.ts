@@ -51,6 +51,15 @@ export interface ConnectionErrorEvent {
   readonly context: unknown;
 }
 
+/**
+ * Observability hooks of the engine for what no event shows (see `tether-io/metrics`); a server
+ * has none unless one is installed, and a hook site then costs a property read.
+ */
+export interface EngineProbe {
+  /** A congested session dropped a queued "latest value" packet for a newer one of its key. */
+  latestReplaced(): void;
+}
+
 /** Events of an {@link EngineServer}. */
 export type EngineServerEvents = {
   connection: (socket: EngineSocket) => void;
@@ -92,6 +101,8 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
   /** Open sessions per remote address (only with a finite `maxConnectionsPerIp`). */
   #perIp: Map<string, number> | undefined;
   #draining = false;
+  /** @internal observability hooks (`tether-io/metrics`). */
+  _probe: EngineProbe | undefined;
 
   constructor(opts?: EngineServerOptions) {
     super();

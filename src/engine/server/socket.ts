@@ -528,6 +528,7 @@ export class EngineSocket
       if (p.key === key) {
         buffer.splice(i, 1);
         this.#bufferBytes -= p.size;
+        this.server._probe?.latestReplaced();
         return;
       }
     }
