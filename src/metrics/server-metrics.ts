@@ -4,10 +4,11 @@
  * keeps plain numbers. Nothing here calls prom-client on a hot path except the two histograms
  * (an ack arriving, a heartbeat coming back from the broker).
  *
- *   engine "connection" ──▶ opened{transport}; per session: "packet" (in), "flush" (out),
- *                           "upgrade", "close" (closed{transport, reason}, limits)
- *   engine "connection_error" ──▶ refusals{code}      adapter "error" ──▶ adapter errors{code}
- *   probe hooks ──▶ sockets, events, acks, volatile drops, recovery, decode errors
+ *   engine "connection" ──▶ opened{transport}     engine "connection_error" ──▶ refusals{code}
+ *   engine probe: packet in, flush out, upgrade, close (closed{transport, reason}, limits),
+ *                 latest-value replacements
+ *   server probe ──▶ sockets, events, acks, volatile drops, recovery, decode errors
+ *   adapter "error" ──▶ adapter errors{code}; adapter probe ──▶ messages, timeouts, round trip
  */
 import type { Adapter } from "../adapter/types.js";
 import type {
@@ -16,6 +17,7 @@ import type {
   EngineServer,
   EngineSocket,
 } from "../engine/index.js";
+import type { EngineProbe } from "../engine/server/server.js";
 import type { Packet } from "../protocol/socket.js";
 import type { Server } from "../server/server.js";
 import type { Socket } from "../server/socket.js";
@@ -39,6 +41,7 @@ export const ENGINE_PACKET_TYPES = [
 const TYPE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(
   ENGINE_PACKET_TYPES.map((t, i) => [t, i]),
 );
+const MESSAGE = ENGINE_PACKET_TYPES.indexOf("message");
 
 // Socket.IO packet types (src/protocol/socket.ts), as numbers: this module imports no values
 // from the server, whose CommonJS bundle is a separate copy.
@@ -91,8 +94,6 @@ function closeLimit(reason: string, description: unknown): string | undefined {
 
 /** Engine.IO frame size of a packet: the type digit and the text, or the bytes. */
 function packetBytes(packet: EnginePacket): number {
-  const size = (packet as { size?: unknown }).size;
-  if (typeof size === "number") return size;
   const data = packet.data;
   if (data === undefined) return 1;
   return typeof data === "string" ? 1 + Buffer.byteLength(data) : data.byteLength;
@@ -148,15 +149,14 @@ export class ServerMetrics {
     return this.#engine;
   }
 
-  /** Stops counting (listeners left on sessions return at once). */
+  /** Stops counting and removes the hooks and listeners. */
   close(): void {
     this.#closed = true;
     const engine = this.#engine;
     if (engine !== undefined) {
       engine.off("connection", this.#onConnection);
       engine.off("connection_error", this.#onRefused);
-      engine._probe = undefined;
-      for (const conn of engine.clients.values()) this.#unwatchSession(conn);
+      if (engine._probe === this.#engineProbe) engine._probe = undefined;
     }
     for (const nsp of this.io._nsps.values()) {
       const adapter = nsp.adapter as Adapter & { _probe?: unknown };
@@ -173,73 +173,58 @@ export class ServerMetrics {
   /** Watches the engine's sessions and refusals (called again when the server binds another). */
   watchEngine(engine: EngineServer): void {
     if (this.#closed || this.#engine === engine) return;
+    const previous = this.#engine;
+    if (previous !== undefined) {
+      previous.off("connection", this.#onConnection);
+      previous.off("connection_error", this.#onRefused);
+      if (previous._probe === this.#engineProbe) previous._probe = undefined;
+    }
     this.#engine = engine;
-    engine._probe = { latestReplaced: () => this.latestReplaced++ };
+    engine._probe = this.#engineProbe;
     engine.on("connection", this.#onConnection);
     engine.on("connection_error", this.#onRefused);
-    // Sessions opened before metrics were set up are watched from now on (not counted as opened).
-    for (const conn of engine.clients.values()) this.#watchSession(conn);
   }
 
   readonly #onConnection = (conn: EngineSocket): void => {
-    if (this.#closed) return;
     bump(this.opened, conn.transport.name);
-    this.#watchSession(conn);
   };
 
   readonly #onRefused = (err: ConnectionErrorEvent): void => {
-    if (this.#closed) return;
     bump(this.refusals, String(err.code));
     if (err.code === 6) bump(this.limits, Limits.CONNECTIONS_PER_IP);
   };
 
-  readonly #onPacketIn = (packet: { readonly type: string; readonly data?: string | Buffer }) => {
-    const i = TYPE_INDEX[packet.type];
-    if (i === undefined) return;
-    this.packetsIn[i] = (this.packetsIn[i] as number) + 1;
-    const data = packet.data;
-    const bytes =
-      data === undefined ? 1 : typeof data === "string" ? 1 + Buffer.byteLength(data) : data.length;
-    this.bytesIn[i] = (this.bytesIn[i] as number) + bytes;
-  };
-
-  readonly #onFlush = (packets: readonly EnginePacket[]): void => {
-    for (const p of packets) {
-      const i = TYPE_INDEX[p.type];
-      if (i === undefined) continue;
-      this.packetsOut[i] = (this.packetsOut[i] as number) + 1;
-      this.bytesOut[i] = (this.bytesOut[i] as number) + packetBytes(p);
-    }
-  };
-
-  readonly #onUpgrade = (): void => {
-    this.upgrades++;
-  };
-
-  /** Per-session close listeners, so that `close()` can remove them. */
-  readonly #closeListeners = new WeakMap<EngineSocket, (reason: string, d?: unknown) => void>();
-
-  #watchSession(conn: EngineSocket): void {
-    conn.on("packet", this.#onPacketIn);
-    conn.on("flush", this.#onFlush);
-    conn.on("upgrade", this.#onUpgrade);
-    const onClose = (reason: string, description?: unknown): void => {
-      if (this.#closed) return;
+  /** The engine's hooks: one call per packet in and per flush out, no listener per session. */
+  readonly #engineProbe: EngineProbe = {
+    received: (packet) => {
+      const i = TYPE_INDEX[packet.type];
+      if (i === undefined) return;
+      this.packetsIn[i] = (this.packetsIn[i] as number) + 1;
+      this.bytesIn[i] = (this.bytesIn[i] as number) + packetBytes(packet);
+    },
+    flushed: (packets) => {
+      const pin = this.packetsOut;
+      const bytes = this.bytesOut;
+      for (const p of packets) {
+        // Most packets are messages: no table lookup for them.
+        const i = p.type === "message" ? MESSAGE : TYPE_INDEX[p.type];
+        if (i === undefined) continue;
+        pin[i] = (pin[i] as number) + 1;
+        bytes[i] = (bytes[i] as number) + p.size;
+      }
+    },
+    latestReplaced: () => {
+      this.latestReplaced++;
+    },
+    upgraded: () => {
+      this.upgrades++;
+    },
+    closed: (conn, reason, description) => {
       bump(this.closed, `${conn.transport.name}\u0000${reason}`);
       const limit = closeLimit(reason, description);
       if (limit !== undefined) bump(this.limits, limit);
-    };
-    this.#closeListeners.set(conn, onClose);
-    conn.once("close", onClose);
-  }
-
-  #unwatchSession(conn: EngineSocket): void {
-    conn.off("packet", this.#onPacketIn);
-    conn.off("flush", this.#onFlush);
-    conn.off("upgrade", this.#onUpgrade);
-    const onClose = this.#closeListeners.get(conn);
-    if (onClose !== undefined) conn.off("close", onClose);
-  }
+    },
+  };
 
   // ---- adapters -------------------------------------------------------------------------------
 
