@@ -18,6 +18,8 @@ type AnySocket = Socket<any, any, any, any>;
 
 const hubs = new WeakMap<AnyServer, Hub>();
 
+function noop(): void {}
+
 /** The probe of `io`, installed on first use. */
 export function hubOf(io: AnyServer): Hub {
   let hub = hubs.get(io);
@@ -48,6 +50,7 @@ export class Hub implements ServerProbe {
 
   setMetrics(metrics: ServerMetrics | undefined): void {
     this.#metrics = metrics;
+    this.sent = metrics === undefined ? noop : metrics.sent;
     this.#install();
   }
 
@@ -101,9 +104,8 @@ export class Hub implements ServerProbe {
     this.#metrics?.ackAbandoned(socket.nsp.name);
   }
 
-  sent(packet: Packet): void {
-    this.#metrics?.sent(packet);
-  }
+  /** Per delivery: the metrics' own function, called without a hop through the hub. */
+  sent: (packet: Packet) => void = noop;
 
   volatileDropped(nsp: string): void {
     this.#metrics?.volatileDropped(nsp);

@@ -87,7 +87,10 @@ export function collectMetrics(
   const registered = registerMetrics(registry, prefix, metrics);
   if (opts.defaultMetrics) {
     const defaultPrefix = typeof opts.defaultMetrics === "object" ? opts.defaultMetrics.prefix : "";
+    const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
     collectDefaultMetrics({ register: registry, prefix: defaultPrefix ?? "", labels: { node } });
+    // Unregistered with ours on close(), so that a later collectMetrics can add them again.
+    for (const m of registry.getMetricsAsArray()) if (!before.has(m.name)) registered.push(m.name);
   }
   hub.setMetrics(metrics);
   if (io.engine !== undefined) metrics.watchEngine(io.engine);

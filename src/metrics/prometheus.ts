@@ -86,8 +86,9 @@ export function registerMetrics(registry: Registry, prefix: string, m: ServerMet
       else for (const [labels, v] of got) yield [{ namespace: counts.label, ...labels }, v];
     }
   };
-  const packetRows = (values: readonly number[]) =>
+  const packetRows = (read: () => readonly number[]) =>
     function* (): Iterable<Row> {
+      const values = read();
       for (let i = 0; i < ENGINE_PACKET_TYPES.length; i++) {
         yield [{ type: ENGINE_PACKET_TYPES[i] as string }, values[i] as number];
       }
@@ -127,25 +128,25 @@ export function registerMetrics(registry: Registry, prefix: string, m: ServerMet
       name: "engine_packets_received_total",
       help: "Engine.IO packets received, by packet type.",
       labels: ["type"],
-      rows: packetRows(m.packetsIn),
+      rows: packetRows(() => m.packetsIn),
     },
     {
       name: "engine_received_bytes_total",
       help: "Bytes of the Engine.IO packets received (type digit and data, as in a WebSocket frame), by packet type.",
       labels: ["type"],
-      rows: packetRows(m.bytesIn),
+      rows: packetRows(() => m.bytesIn),
     },
     {
       name: "engine_packets_sent_total",
       help: "Engine.IO packets written to clients, by packet type.",
       labels: ["type"],
-      rows: packetRows(m.packetsOut),
+      rows: packetRows(() => m.packetsSent()),
     },
     {
       name: "engine_sent_bytes_total",
       help: "Bytes of the Engine.IO packets written to clients (as in a WebSocket frame), by packet type.",
       labels: ["type"],
-      rows: packetRows(m.bytesOut),
+      rows: packetRows(() => m.bytesSent()),
     },
     {
       name: "engine_latest_replaced_total",

@@ -110,8 +110,11 @@ export class ServerMetrics {
   upgrades = 0;
   readonly packetsIn = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
   readonly bytesIn = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
+  /** Packets and bytes out by type, messages apart (see {@link packetsSent}). */
   readonly packetsOut = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
   readonly bytesOut = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
+  #messagesOut = 0;
+  #messageBytesOut = 0;
   latestReplaced = 0;
   readonly limits = new Map<string, number>();
   readonly decodeErrors = new Map<string, number>();
@@ -203,14 +206,18 @@ export class ServerMetrics {
       this.bytesIn[i] = (this.bytesIn[i] as number) + packetBytes(packet);
     },
     flushed: (packets) => {
-      const pin = this.packetsOut;
-      const bytes = this.bytesOut;
-      for (const p of packets) {
-        // Most packets are messages: no table lookup for them.
-        const i = p.type === "message" ? MESSAGE : TYPE_INDEX[p.type];
+      for (let k = 0; k < packets.length; k++) {
+        const p = packets[k] as (typeof packets)[number];
+        // Most packets are messages (a fan-out writes one per recipient): plain fields for them.
+        if (p.type === "message") {
+          this.#messagesOut++;
+          this.#messageBytesOut += p.size;
+          continue;
+        }
+        const i = TYPE_INDEX[p.type];
         if (i === undefined) continue;
-        pin[i] = (pin[i] as number) + 1;
-        bytes[i] = (bytes[i] as number) + p.size;
+        this.packetsOut[i] = (this.packetsOut[i] as number) + 1;
+        this.bytesOut[i] = (this.bytesOut[i] as number) + p.size;
       }
     },
     latestReplaced: () => {
@@ -317,7 +324,22 @@ export class ServerMetrics {
     this.ns(nsp).ackTimeouts++;
   }
 
-  sent(packet: Packet): void {
+  /** Packets written, by type index. */
+  packetsSent(): number[] {
+    const out = this.packetsOut.slice();
+    out[MESSAGE] = (out[MESSAGE] as number) + this.#messagesOut;
+    return out;
+  }
+
+  /** Bytes written, by type index. */
+  bytesSent(): number[] {
+    const out = this.bytesOut.slice();
+    out[MESSAGE] = (out[MESSAGE] as number) + this.#messageBytesOut;
+    return out;
+  }
+
+  /** A packet handed to a connection (a property: the probe calls it directly, per delivery). */
+  readonly sent = (packet: Packet): void => {
     // A broadcast hands the same packet to every recipient: one lookup per broadcast.
     if (packet === this.#lastSent) {
       (this.#lastCell as Cell).n++;
@@ -334,7 +356,7 @@ export class ServerMetrics {
       return;
     }
     if (type === CONNECT_ERROR) this.#refused(packet);
-  }
+  };
 
   #refused(packet: Packet): void {
     const data: unknown = packet.data;

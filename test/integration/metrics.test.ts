@@ -316,6 +316,31 @@ describe("tether-io/metrics: Prometheus metrics after a scripted scenario", () =
     );
   });
 
+  test("counts from the start when set up before the server is attached", async (t) => {
+    const io = new Server({ serveClient: false });
+    const register = new Registry();
+    const metrics = collectMetrics(io, { register, defaultMetrics: true });
+    const http = createServer();
+    io.attach(http);
+    const port = await listen(http);
+    t.after(async () => {
+      metrics.close();
+      await io.close();
+      await closeServer(http);
+    });
+    const c = ioc(`http://127.0.0.1:${port}`, { transports: ["websocket"], reconnection: false });
+    t.after(() => c.disconnect());
+    await onceEvent(c, "connect");
+    assert.equal(await sample(register, "engine_connections", { transport: "websocket" }), 1);
+    assert.equal(
+      await sample(register, "engine_connections_opened_total", { transport: "websocket" }),
+      1,
+    );
+    assert.ok(register.getSingleMetric("process_cpu_seconds_total") !== undefined);
+    metrics.close();
+    assert.equal(register.getMetricsAsArray().length, 0, "process metrics unregistered too");
+  });
+
   test("stops counting and unregisters its metrics on close", async (t) => {
     const http = createServer();
     const io = new Server(http, { serveClient: false });
