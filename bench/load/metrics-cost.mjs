@@ -64,17 +64,23 @@ async function fanoutInProcess(pairs, fans, broadcasts) {
     });
     clients.push(c);
   }
-  let metrics;
+  let probes;
   let scrape;
   const set = (on) => {
-    if (on && metrics === undefined) {
+    // Collected once (as in production); "off" unsets its probes, "on" puts them back.
+    if (probes === undefined) {
       const register = new Registry();
-      metrics = collectMetrics(io, { register });
-      scrape = setInterval(() => void register.metrics(), 1000);
-    } else if (!on && metrics !== undefined) {
+      collectMetrics(io, { register });
+      probes = { io: io._probe, engine: io.engine._probe, register };
+    }
+    io._probe = on ? probes.io : undefined;
+    io.engine._probe = on ? probes.engine : undefined;
+    if (on && scrape === undefined) {
+      // A scrape every second (Prometheus defaults to 15 s): its cost is in the measurement.
+      scrape = setInterval(() => void probes.register.metrics(), 1000);
+    } else if (!on && scrape !== undefined) {
       clearInterval(scrape);
-      metrics.close();
-      metrics = undefined;
+      scrape = undefined;
     }
   };
   const payload = "x".repeat(64);

@@ -18,8 +18,6 @@ type AnySocket = Socket<any, any, any, any>;
 
 const hubs = new WeakMap<AnyServer, Hub>();
 
-function noop(): void {}
-
 /** The probe of `io`, installed on first use. */
 export function hubOf(io: AnyServer): Hub {
   let hub = hubs.get(io);
@@ -50,7 +48,6 @@ export class Hub implements ServerProbe {
 
   setMetrics(metrics: ServerMetrics | undefined): void {
     this.#metrics = metrics;
-    this.sent = metrics === undefined ? noop : metrics.sent;
     this.#install();
   }
 
@@ -104,8 +101,9 @@ export class Hub implements ServerProbe {
     this.#metrics?.ackAbandoned(socket.nsp.name);
   }
 
-  /** Per delivery: the metrics' own function, called without a hop through the hub. */
-  sent: (packet: Packet) => void = noop;
+  sent(packet: Packet): void {
+    this.#metrics?.sent(packet);
+  }
 
   volatileDropped(nsp: string): void {
     this.#metrics?.volatileDropped(nsp);

@@ -106,7 +106,7 @@ export function registerMetrics(registry: Registry, prefix: string, m: ServerMet
       help: "Engine.IO sessions closed, by transport at close and close reason.",
       labels: ["transport", "reason"],
       rows: function* () {
-        for (const [k, v] of m.closed) {
+        for (const [k, v] of m.closes) {
           const [transport = "", reason = ""] = k.split("\u0000");
           yield [{ transport, reason }, v];
         }
@@ -152,7 +152,7 @@ export function registerMetrics(registry: Registry, prefix: string, m: ServerMet
       name: "engine_latest_replaced_total",
       help: "Queued latest-value packets replaced by a newer one of their key on congested sessions.",
       labels: [],
-      rows: () => [[{}, m.latestReplaced]],
+      rows: () => [[{}, m.latestReplacements]],
     },
     {
       name: "limits_hit_total",

@@ -17,6 +17,7 @@ import type {
   EngineServer,
   EngineSocket,
 } from "../engine/index.js";
+import type { OutboundPacket } from "../engine/server/outbound.js";
 import type { EngineProbe } from "../engine/server/server.js";
 import type { Packet } from "../protocol/socket.js";
 import type { Server } from "../server/server.js";
@@ -100,12 +101,12 @@ function packetBytes(packet: EnginePacket): number {
 }
 
 /** The counters of one Socket.IO server. */
-export class ServerMetrics {
+export class ServerMetrics implements EngineProbe {
   readonly opts: CountingOptions;
   readonly io: AnyServer;
   // engine
   readonly opened = new Map<string, number>();
-  readonly closed = new Map<string, number>();
+  readonly closes = new Map<string, number>();
   readonly refusals = new Map<string, number>();
   upgrades = 0;
   readonly packetsIn = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
@@ -115,7 +116,7 @@ export class ServerMetrics {
   readonly bytesOut = new Array<number>(ENGINE_PACKET_TYPES.length).fill(0);
   #messagesOut = 0;
   #messageBytesOut = 0;
-  latestReplaced = 0;
+  latestReplacements = 0;
   readonly limits = new Map<string, number>();
   readonly decodeErrors = new Map<string, number>();
   // Socket.IO, per namespace
@@ -159,7 +160,7 @@ export class ServerMetrics {
     if (engine !== undefined) {
       engine.off("connection", this.#onConnection);
       engine.off("connection_error", this.#onRefused);
-      if (engine._probe === this.#engineProbe) engine._probe = undefined;
+      if (engine._probe === this) engine._probe = undefined;
     }
     for (const nsp of this.io._nsps.values()) {
       const adapter = nsp.adapter as Adapter & { _probe?: unknown };
@@ -180,10 +181,10 @@ export class ServerMetrics {
     if (previous !== undefined) {
       previous.off("connection", this.#onConnection);
       previous.off("connection_error", this.#onRefused);
-      if (previous._probe === this.#engineProbe) previous._probe = undefined;
+      if (previous._probe === this) previous._probe = undefined;
     }
     this.#engine = engine;
-    engine._probe = this.#engineProbe;
+    engine._probe = this;
     engine.on("connection", this.#onConnection);
     engine.on("connection_error", this.#onRefused);
   }
@@ -197,41 +198,45 @@ export class ServerMetrics {
     if (err.code === 6) bump(this.limits, Limits.CONNECTIONS_PER_IP);
   };
 
-  /** The engine's hooks: one call per packet in and per flush out, no listener per session. */
-  readonly #engineProbe: EngineProbe = {
-    received: (packet) => {
-      const i = TYPE_INDEX[packet.type];
-      if (i === undefined) return;
-      this.packetsIn[i] = (this.packetsIn[i] as number) + 1;
-      this.bytesIn[i] = (this.bytesIn[i] as number) + packetBytes(packet);
-    },
-    flushed: (packets) => {
-      for (let k = 0; k < packets.length; k++) {
-        const p = packets[k] as (typeof packets)[number];
-        // Most packets are messages (a fan-out writes one per recipient): plain fields for them.
-        if (p.type === "message") {
-          this.#messagesOut++;
-          this.#messageBytesOut += p.size;
-          continue;
-        }
-        const i = TYPE_INDEX[p.type];
-        if (i === undefined) continue;
-        this.packetsOut[i] = (this.packetsOut[i] as number) + 1;
-        this.bytesOut[i] = (this.bytesOut[i] as number) + p.size;
+  // ---- engine probe: one call per packet in and per flush out, no listener per session --------
+  // Prototype methods (not closures): the engine's call sites stay monomorphic.
+
+  received(packet: EnginePacket): void {
+    const i = TYPE_INDEX[packet.type];
+    if (i === undefined) return;
+    this.packetsIn[i] = (this.packetsIn[i] as number) + 1;
+    this.bytesIn[i] = (this.bytesIn[i] as number) + packetBytes(packet);
+  }
+
+  flushed(packets: readonly OutboundPacket[]): void {
+    for (let k = 0; k < packets.length; k++) {
+      const p = packets[k] as OutboundPacket;
+      // Most packets are messages (a fan-out writes one per recipient): plain fields for them.
+      if (p.type === "message") {
+        this.#messagesOut++;
+        this.#messageBytesOut += p.size;
+        continue;
       }
-    },
-    latestReplaced: () => {
-      this.latestReplaced++;
-    },
-    upgraded: () => {
-      this.upgrades++;
-    },
-    closed: (conn, reason, description) => {
-      bump(this.closed, `${conn.transport.name}\u0000${reason}`);
-      const limit = closeLimit(reason, description);
-      if (limit !== undefined) bump(this.limits, limit);
-    },
-  };
+      const i = TYPE_INDEX[p.type];
+      if (i === undefined) continue;
+      this.packetsOut[i] = (this.packetsOut[i] as number) + 1;
+      this.bytesOut[i] = (this.bytesOut[i] as number) + p.size;
+    }
+  }
+
+  latestReplaced(): void {
+    this.latestReplacements++;
+  }
+
+  upgraded(): void {
+    this.upgrades++;
+  }
+
+  closed(conn: EngineSocket, reason: string, description: unknown): void {
+    bump(this.closes, `${conn.transport.name}\u0000${reason}`);
+    const limit = closeLimit(reason, description);
+    if (limit !== undefined) bump(this.limits, limit);
+  }
 
   // ---- adapters -------------------------------------------------------------------------------
 
@@ -338,8 +343,8 @@ export class ServerMetrics {
     return out;
   }
 
-  /** A packet handed to a connection (a property: the probe calls it directly, per delivery). */
-  readonly sent = (packet: Packet): void => {
+  /** A packet handed to a connection (per delivery). */
+  sent(packet: Packet): void {
     // A broadcast hands the same packet to every recipient: one lookup per broadcast.
     if (packet === this.#lastSent) {
       (this.#lastCell as Cell).n++;
@@ -356,7 +361,7 @@ export class ServerMetrics {
       return;
     }
     if (type === CONNECT_ERROR) this.#refused(packet);
-  };
+  }
 
   #refused(packet: Packet): void {
     const data: unknown = packet.data;
