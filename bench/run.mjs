@@ -1,13 +1,16 @@
-// `npm run bench [-- --quick] [-- --only=micro|load|scale|presence]`: Tether side by side with the official
-// packages in one run. Prints one JSON line per (server, scenario, repetition), then a markdown
-// summary with Tether / socket.io ratios (raw `ws` as the floor), and the Redis scale-out tables
-// (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1). Builds dist/ first.
+// `npm run bench [-- --quick] [-- --only=micro|load|metrics|scale|presence]`: Tether side by side with the
+// official packages in one run. Prints one JSON line per (server, scenario, repetition), then a
+// markdown summary with Tether / socket.io ratios (raw `ws` as the floor), the cost of
+// tether-io/metrics (bench/load/metrics-cost.mjs: metrics on vs off in one server), and the Redis
+// scale-out tables (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1).
+// Builds dist/ first.
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { runLoad } from "./load/driver.mjs";
+import { metricsCostTable, runMetricsCost } from "./load/metrics-cost.mjs";
 import { loadTable } from "./load/summary.mjs";
 import { run as runPresence } from "./presence/run.mjs";
 import { run as runScale } from "./scale/redis.mjs";
@@ -56,6 +59,11 @@ if (wants("load")) {
   const reps = Number(process.argv.find((a) => a.startsWith("--reps="))?.slice(7)) || undefined;
   const rows = await runLoad({ quick, reps });
   out.push(...loadTable(rows));
+}
+
+if (wants("metrics")) {
+  // ~1 min with --quick, ~3 min full.
+  out.push(...metricsCostTable(await runMetricsCost({ quick })));
 }
 
 if (wants("scale")) {

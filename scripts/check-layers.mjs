@@ -22,6 +22,17 @@ const allowed = {
   server: ["protocol", "parser", "shared", "engine/server", "engine/common", "engine", "adapter"],
   client: ["protocol", "parser", "shared", "engine/client", "engine/common"],
   adapters: ["protocol", "parser", "shared", "adapter"],
+  // Metrics and traces watch a server, its engine and its adapters.
+  metrics: [
+    "protocol",
+    "parser",
+    "shared",
+    "engine",
+    "engine/server",
+    "engine/common",
+    "server",
+    "adapter",
+  ],
   // The emitter publishes the Redis adapter's own messages on its channels.
   emitter: ["protocol", "parser", "shared", "adapter", "adapters"],
   "": [

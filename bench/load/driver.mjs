@@ -14,7 +14,7 @@ process.on("exit", () => {
 /** A generator busier than this share of its (pinned) core was the bottleneck. */
 const GENERATOR_BOUND = 0.9;
 
-function start(script, args, core) {
+export function start(script, args, core) {
   const c = startChild(join(here, script), {
     args,
     core,
@@ -46,7 +46,7 @@ function cpuMicros(a, b) {
  * Runs `fn` and measures wall time and the CPU both processes spent meanwhile. `genLoad` is the
  * generator's share of one core: at or above GENERATOR_BOUND the run measured the generator.
  */
-async function measured(server, gen, fn) {
+export async function measured(server, gen, fn) {
   const [s0, g0] = await Promise.all([server.call("cpu"), gen.call("cpu")]);
   const t0 = performance.now();
   const result = await fn();
@@ -77,13 +77,13 @@ async function waitSockets(server, n, timeoutMs = 60_000) {
 }
 
 /** Opens `n` more connections and waits until the server has `total`. */
-async function openAndWait(server, gen, port, mode, n, total) {
+export async function openAndWait(server, gen, port, mode, n, total) {
   const r = await gen.call("open", { port, mode, n }, 300_000);
   if (r.failed > 0) throw new Error(`${r.failed} of ${n} ${mode} connections failed`);
   await waitSockets(server, total);
 }
 
-async function closeAndWait(server, gen) {
+export async function closeAndWait(server, gen) {
   await gen.call("closeAll");
   await waitSockets(server, 0, 120_000);
 }

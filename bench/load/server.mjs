@@ -1,5 +1,7 @@
 // A benchmark server process: `node --expose-gc server.mjs <tether|socketio|ws>`.
-// Identical handlers for each implementation; controlled by the driver over IPC.
+// Identical handlers for each implementation; controlled by the driver over IPC. Tether's
+// `metrics` command turns tether-io/metrics on (scraped every second) or off, for
+// bench/load/metrics-cost.mjs.
 //   echo(...args, ack)  → ack(...args)           (ack round-trip, binary echo)
 //   every socket joins room "r"; the driver asks for broadcasts to it
 import { createServer } from "node:http";
@@ -10,6 +12,7 @@ const http = createServer();
 http.keepAliveTimeout = 60_000;
 let broadcast; // (payload, count) => void
 let sockets = 0;
+let setMetrics; // (on: boolean) => void, Tether only
 
 const ioOpts = {
   pingInterval: 25_000,
@@ -34,6 +37,29 @@ if (impl === "tether" || impl === "socketio") {
   broadcast = (payload, count) => {
     for (let i = 0; i < count; i++) io.to("r").emit("b", payload);
   };
+  if (impl === "tether") {
+    const { Registry } = await import("prom-client");
+    const { collectMetrics } = await import("../../dist/esm/metrics/index.js");
+    let probes;
+    let scrape;
+    setMetrics = (on) => {
+      // Collected once (as in production); "off" unsets its probes, "on" puts them back.
+      if (probes === undefined) {
+        const register = new Registry();
+        collectMetrics(io, { register });
+        probes = { io: io._probe, engine: io.engine._probe, register };
+      }
+      io._probe = on ? probes.io : undefined;
+      io.engine._probe = on ? probes.engine : undefined;
+      if (on && scrape === undefined) {
+        // A scrape every second (Prometheus defaults to 15 s): its cost is in the measurement.
+        scrape = setInterval(() => void probes.register.metrics(), 1000);
+      } else if (!on && scrape !== undefined) {
+        clearInterval(scrape);
+        scrape = undefined;
+      }
+    };
+  }
 } else if (impl === "ws") {
   // The floor any ws-based server stands on: raw frames, JSON echo, no protocol.
   const { WebSocketServer } = await import("ws");
@@ -66,6 +92,10 @@ process.on("message", (msg) => {
       break;
     case "cpu":
       reply({ cpu: process.cpuUsage(), sockets });
+      break;
+    case "metrics":
+      setMetrics?.(msg.on);
+      reply({ metrics: setMetrics === undefined ? "unsupported" : msg.on });
       break;
     case "broadcast": {
       const payload = "x".repeat(msg.size);

@@ -30,6 +30,8 @@ export interface ChatServerOptions {
    * node-redis clients and Tether's Redis adapter. Without it the chat runs in memory.
    */
   redisUrl?: string;
+  /** The `node` label of this process's metrics (`GET /metrics`). @default `${hostname}:${pid}` */
+  node?: string;
 }
 
 /** A running chat. */
@@ -42,6 +44,8 @@ export interface ChatServer {
   readonly io: ChatIoServer;
   /** The HTTP server. */
   readonly http: HttpServer;
+  /** The Prometheus registry served at `GET /metrics` (a prom-client `Registry`). */
+  readonly metrics: { metrics(): Promise<string> };
   /**
    * Disconnects everyone, stops listening and closes the Redis clients. With `{ drain: ms }`,
    * a graceful drain (`io.close({ drain })`): new connections are refused, connected tabs are

@@ -6,12 +6,16 @@ import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express from "express";
+import { Registry } from "prom-client";
+import { collectMetrics } from "tether-io/metrics";
 import { attachChat } from "./chat.mjs";
 import { Server } from "./io.mjs";
 import { LIMITS } from "./limits.mjs";
 import { connectRedis } from "./redis.mjs";
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), "public");
+/** How often the server measures each tab's round trip (an emit the page acknowledges). */
+const LATENCY_PROBE_MS = 15_000;
 
 // User content is only ever shown as text or as blob: images, so the page needs nothing else.
 const CONTENT_SECURITY_POLICY = [
@@ -31,12 +35,15 @@ const CONTENT_SECURITY_POLICY = [
  *   Redis connection errors.
  * @property {string} [redisUrl] Share rooms with every chat using the same Redis (e.g.
  *   `redis://127.0.0.1:6379`); without it the chat runs on this process alone, in memory.
+ * @property {string} [node] The `node` label of this process's metrics (`GET /metrics`).
+ *   @default `${hostname}:${pid}`
  *
  * @typedef {object} ChatServer
  * @property {string} url Where the chat is served, e.g. `http://127.0.0.1:3000`.
  * @property {number} port The port actually bound.
  * @property {import("./app.d.mts").ChatIoServer} io The Socket.IO server.
  * @property {import("node:http").Server} http The HTTP server.
+ * @property {Registry} metrics The Prometheus registry served at `/metrics`.
  * @property {(options?: { drain?: number }) => Promise<void>} close Disconnects everyone,
  *   stops listening and closes the Redis clients. With `{ drain: ms }`, new connections are
  *   refused at once and connected tabs are moved away gradually over the window (they reconnect
@@ -53,7 +60,7 @@ const CONTENT_SECURITY_POLICY = [
  * await chat.close();
  */
 export async function createChatServer(options = {}) {
-  const { port = 3000, host = "127.0.0.1", onError, redisUrl } = options;
+  const { port = 3000, host = "127.0.0.1", onError, redisUrl, node } = options;
   const redis = redisUrl ? await connectRedis(redisUrl, onError ?? (() => {})) : undefined;
   const app = express();
   app.disable("x-powered-by");
@@ -72,6 +79,26 @@ export async function createChatServer(options = {}) {
   });
   const chat = attachChat(io, { ...(onError ? { onError } : {}), clustered: redis !== undefined });
 
+  // Prometheus metrics of this process at GET /metrics (docs/observability.md lists them; a
+  // public deployment would serve them on an internal port instead). Tether-specific: with
+  // io.mjs switched to the official server, drop these lines.
+  const registry = new Registry();
+  const metrics = collectMetrics(io, {
+    register: registry,
+    defaultMetrics: true,
+    ...(node ? { node } : {}),
+  });
+  app.get("/metrics", metrics.handler);
+  // Each tab's round trip, measured by the server: an emit the page acknowledges at once. The
+  // acks feed `tether_ack_duration_seconds` (and `tether_ack_timeouts_total` for silent tabs).
+  io.on("connection", (socket) => {
+    const probe = () => socket.timeout(5000).emit("latency", () => {});
+    probe();
+    const timer = setInterval(probe, LATENCY_PROBE_MS);
+    timer.unref();
+    socket.on("disconnect", () => clearInterval(timer));
+  });
+
   try {
     await new Promise((resolve, reject) => {
       http.once("error", reject);
@@ -82,6 +109,7 @@ export async function createChatServer(options = {}) {
     });
   } catch (err) {
     chat.close();
+    metrics.close();
     await io.close();
     await redis?.close();
     throw err;
@@ -112,9 +140,17 @@ export async function createChatServer(options = {}) {
       await closed;
       // After io.close(): the adapter has told the other nodes this one is gone.
       await redis?.close();
+      metrics.close();
     })();
     return closing;
   };
 
-  return { url: `http://${urlHost}:${boundPort}`, port: boundPort, io, http, close };
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    port: boundPort,
+    io,
+    http,
+    metrics: registry,
+    close,
+  };
 }

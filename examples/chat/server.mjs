@@ -11,6 +11,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const redisUrl = process.env.REDIS_URL || undefined;
+const node = process.env.NODE_NAME || undefined;
 const drainMs = Number(process.env.DRAIN_MS ?? "10000");
 if (!Number.isFinite(drainMs) || drainMs < 0) {
   console.error(`DRAIN_MS must be a number of milliseconds, got "${process.env.DRAIN_MS}"`);
@@ -21,6 +22,7 @@ const chat = await createChatServer({
   port,
   host,
   ...(redisUrl ? { redisUrl } : {}),
+  ...(node ? { node } : {}),
   onError: (err) => console.error("chat error:", err),
 }).catch((/** @type {unknown} */ err) => {
   const code = err instanceof Error && "code" in err ? err.code : undefined;

@@ -72,6 +72,24 @@ interface AckRequest {
   readonly ack: BroadcastAckHandler;
 }
 
+/**
+ * Observability hooks of a cluster adapter (see `tether-io/metrics`); an adapter has none unless
+ * one is installed, and a hook site then costs a property read.
+ */
+export interface ClusterAdapterProbe {
+  /** A message is being published to the other nodes (or to one). */
+  published(type: ClusterMessage["type"]): void;
+  /** A message from another node of this namespace arrived. */
+  received(type: ClusterMessage["type"]): void;
+  /** A cross-node request (fetchSockets, serverSideEmit with ack) timed out. */
+  requestTimedOut(): void;
+  /**
+   * The broker's round trip: from publishing this node's heartbeat to reading it back, in
+   * seconds (transports that deliver a node's own messages to it: Redis pub/sub and Streams).
+   */
+  roundTrip(seconds: number): void;
+}
+
 /** How long acks of a broadcast without `timeout()` are still routed. */
 const ACK_REQUEST_MAX_AGE = 60_000;
 
@@ -108,6 +126,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   readonly #nodes = new Map<string, number>();
   readonly #requests = new Map<string, PendingRequest>();
   readonly #ackRequests = new Map<string, AckRequest>();
+  /** When this node's last heartbeat was published (probe installed only), else 0. */
+  #beatAt = 0;
+  /** @internal observability hooks (`tether-io/metrics`). */
+  _probe: ClusterAdapterProbe | undefined;
 
   constructor(nsp: AdapterHost, opts: ClusterAdapterOptions = {}) {
     super(nsp);
@@ -213,6 +235,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
   }
 
   async #publishSafely(message: ClusterMessage, to?: string): Promise<void> {
+    const probe = this._probe;
+    if (probe !== undefined) {
+      probe.published(message.type);
+      if (message.type === "heartbeat") this.#beatAt = performance.now();
+    }
     try {
       await (to === undefined ? this.publish(message) : this.publishResponse(to, message));
     } catch (err) {
@@ -400,7 +427,10 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
     done: (timedOut: boolean) => void,
   ): string {
     const requestId = randomId();
-    const timer = setTimeout(() => req.finish(true), timeout);
+    const timer = setTimeout(() => {
+      this._probe?.requestTimedOut();
+      req.finish(true);
+    }, timeout);
     timer.unref?.();
     const awaiting = new Set(this.#nodes.keys());
     const req: PendingRequest = {
@@ -427,8 +457,11 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
    * (Redis Streams entry id), passed to {@link onRemoteBroadcast}.
    */
   onMessage(message: ClusterMessage, offset?: string): void {
-    if (this.#state !== "running" || message.uid === this.uid || message.nsp !== this.nsp.name)
+    if (this.#state !== "running" || message.uid === this.uid || message.nsp !== this.nsp.name) {
+      if (message.uid === this.uid && message.type === "heartbeat") this.#onOwnHeartbeat();
       return;
+    }
+    this._probe?.received(message.type);
     const { uid } = message;
     if (this.#nodes.has(uid)) this.#nodes.set(uid, Date.now());
     switch (message.type) {
@@ -484,6 +517,14 @@ export abstract class ClusterAdapter extends InMemoryAdapter {
         return;
       }
     }
+  }
+
+  /** This node's heartbeat came back from the broker: its round trip, when measured. */
+  #onOwnHeartbeat(): void {
+    const probe = this._probe;
+    if (probe === undefined || this.#beatAt === 0) return;
+    probe.roundTrip((performance.now() - this.#beatAt) / 1000);
+    this.#beatAt = 0;
   }
 
   #onBroadcast(message: ClusterMessageOf<"broadcast">, offset: string | undefined): void {

@@ -124,6 +124,7 @@ export class Client implements SessionSink {
     if (this.#state === "closed") return;
     const result = this.#decoder.add(data);
     if (!result.ok) {
+      this.server._probe?.decodeError(result.error);
       // As socket.io, the sockets hear the decoder's error first. The TetherError (its code names
       // the broken rule or limit) is also the disconnect description.
       for (const socket of this.#sockets?.slice() ?? []) socket._onerror(result.error);
@@ -234,7 +235,12 @@ export class Client implements SessionSink {
   _packet(packet: Packet, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) return;
+    const probe = this.server._probe;
+    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) {
+      probe?.volatileDropped(packet.nsp);
+      return;
+    }
+    probe?.sent(packet);
     const chunks = this.server.encoder.encode(packet);
     const key = flags.latest === undefined ? undefined : latestKey(packet, flags.latest);
     const compress = flags.compress !== false;
@@ -257,11 +263,16 @@ export class Client implements SessionSink {
   _writePrepared(prepared: PreparedPacket, flags: BroadcastFlags): void {
     const conn = this.conn;
     if (conn.readyState !== "open") return;
-    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) return;
     if (!(prepared instanceof ServerPreparedPacket)) {
       this._packet(prepared.packet, flags);
       return;
     }
+    const probe = this.server._probe;
+    if (flags.volatile && (!conn.writableNow || conn.needsDrain)) {
+      probe?.volatileDropped(prepared.packet.nsp);
+      return;
+    }
+    probe?.sent(prepared.packet);
     const opts = flags.compress === false ? NO_COMPRESS : COMPRESS;
     const key = flags.latest === undefined ? undefined : latestKey(prepared.packet, flags.latest);
     const wire = key === undefined ? prepared.wire : prepared.keyedWire(key);

@@ -246,7 +246,10 @@ export class Namespace<
     this._connecting++;
     let joined = false;
     try {
-      joined = await this.#add(client, auth);
+      const probe = this.server._probe;
+      joined = await (probe === undefined
+        ? this.#add(client, auth)
+        : probe.connect(this, client.conn, auth, () => this.#add(client, auth)));
     } finally {
       this._connecting--;
       if (!joined) this.#checkEmpty();
@@ -261,6 +264,7 @@ export class Namespace<
     let restored: Awaited<ReturnType<Adapter["restoreSession"]>>;
     if (recovery && typeof pid === "string" && typeof offset === "string") {
       restored = await this.adapter.restoreSession(pid, offset).catch(() => undefined);
+      this.server._probe?.recovery(this, restored !== undefined);
     }
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
       this,

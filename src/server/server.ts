@@ -37,6 +37,7 @@ import {
   type ServerOptions,
 } from "./options.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import type { ServerProbe } from "./probe.js";
 import { ClientFileHandler, defaultBundleDir } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
@@ -125,6 +126,8 @@ export class Server<
     RegExp,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   >();
+  /** @internal observability hooks (`tether-io/metrics`); unset, they cost nothing. */
+  _probe: ServerProbe | undefined;
   #path: string;
   #adapter: AnyAdapterConstructor;
   #connectTimeout: number;
@@ -273,6 +276,7 @@ export class Server<
     engine.on("connection", (conn) => {
       new Client(this, conn);
     });
+    this._probe?.engineBound(engine);
     return this;
   }
 

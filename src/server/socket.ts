@@ -497,12 +497,13 @@ export class Socket<
   /** Adapter hook: expects an ack with `id` (broadcast with ack). */
   expectAck(id: number, fn: (...args: unknown[]) => void): void {
     this.#acks ??= new Map();
-    this.#acks.set(id, fn);
+    const probe = this.server._probe;
+    this.#acks.set(id, probe === undefined ? fn : probe.ack(this, fn));
   }
 
   /** Adapter hook: stops waiting for the ack with `id` (its broadcast timed out). */
   forgetAck(id: number): void {
-    this.#acks?.delete(id);
+    if (this.#acks?.delete(id)) this.server._probe?.ackAbandoned(this);
   }
 
   // ---- socket.io compatibility -------------------------------------------------------------
@@ -613,7 +614,9 @@ export class Socket<
     // between (an event followed by a DISCONNECT in the same read is dropped, not delivered late).
     process.nextTick(() => {
       if (this.#state !== "connected") return;
-      this.emitReserved(String(args[0]), ...args.slice(1));
+      const probe = this.server._probe;
+      if (probe === undefined) this.emitReserved(String(args[0]), ...args.slice(1));
+      else probe.event(this, args, () => this.emitReserved(String(args[0]), ...args.slice(1)));
     });
   }
 
@@ -634,7 +637,9 @@ export class Socket<
     this.invokeListener(fn, packet.data as unknown[]);
   }
 
-  #registerAck(id: number, ack: Ack, timeout: number | undefined): void {
+  #registerAck(id: number, fn: Ack, timeout: number | undefined): void {
+    const probe = this.server._probe;
+    const ack = probe === undefined ? fn : probe.ack(this, fn);
     this.#acks ??= new Map();
     const acks = this.#acks;
     if (timeout === undefined) {
@@ -682,6 +687,7 @@ export class Socket<
     this.nsp._remove(this);
     this.client._remove(this);
     this.#state = "disconnected";
+    this.server._probe?.disconnected(this, reason);
     this.emitReserved("disconnect", reason, description);
     return persisted;
   }

@@ -29,6 +29,7 @@ const expected: Record<string, string[]> = {
   "./adapters/redis-streams": ["createAdapter"],
   "./adapters/cluster": ["createAdapter", "setupPrimary"],
   "./emitter": ["Emitter"],
+  "./metrics": ["collectMetrics", "metricsHandler", "traceServer"],
 };
 
 describe("package entry points", () => {

@@ -90,6 +90,8 @@ socket.on("connect", () => {
   resendInFlight();
 });
 socket.on("disconnect", () => setConnection(socket.active ? "reconnecting" : "offline"));
+// The server measures this tab's round trip (its metrics): answer at once.
+socket.on("latency", (/** @type {() => void} */ ack) => ack());
 socket.io.on("reconnect_attempt", (attempt) => setConnection("reconnecting", attempt));
 socket.io.on("reconnect_failed", () => setConnection("offline"));
 window.addEventListener("offline", () => socket.connected || setConnection("offline"));

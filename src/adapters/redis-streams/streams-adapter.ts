@@ -224,6 +224,7 @@ export class RedisStreamsAdapter extends ClusterAdapter {
     };
     const own: OwnBroadcast = { packet, opts };
     this.#own.push(own);
+    this._probe?.published("broadcast");
     this.#conn.publish(message).then(
       (offset) => {
         own.offset = offset;

@@ -16,7 +16,13 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { type ErrorCode, ErrorCodes, ErrorMessages } from "../../protocol/engine.js";
+import {
+  type CloseReason,
+  type EnginePacket,
+  type ErrorCode,
+  ErrorCodes,
+  ErrorMessages,
+} from "../../protocol/engine.js";
 import { IsolatedEmitter } from "../../shared/emitter.js";
 import { attachToServer } from "./attach.js";
 import { serializeCookie } from "./cookie.js";
@@ -30,7 +36,7 @@ import {
   type ResolvedEngineOptions,
   resolveOptions,
 } from "./options.js";
-import { preEncode } from "./outbound.js";
+import { type OutboundPacket, preEncode } from "./outbound.js";
 import { PollingTransport } from "./polling.js";
 import { EngineSocket, type SessionHost } from "./socket.js";
 import {
@@ -49,6 +55,25 @@ export interface ConnectionErrorEvent {
   readonly code: ErrorCode;
   readonly message: string;
   readonly context: unknown;
+}
+
+/**
+ * Observability hooks of the engine (see `tether-io/metrics`): a server has none unless one is
+ * installed, and a hook site then costs a property read. The session events (`packet`, `flush`,
+ * `upgrade`, `close`) show the same, but a listener on every session costs a listener table per
+ * session and an event object per packet; a probe is one call per packet or flush.
+ */
+export interface EngineProbe {
+  /** A packet arrived on a session's current transport. */
+  received(packet: EnginePacket): void;
+  /** A session's queued packets are being written (one call per flush, not per packet). */
+  flushed(packets: readonly OutboundPacket[]): void;
+  /** A congested session dropped a queued "latest value" packet for a newer one of its key. */
+  latestReplaced(): void;
+  /** A session moved to WebSocket. */
+  upgraded(): void;
+  /** A session closed (after its `close` listeners). */
+  closed(session: EngineSocket, reason: CloseReason, description: unknown): void;
 }
 
 /** Events of an {@link EngineServer}. */
@@ -92,6 +117,8 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
   /** Open sessions per remote address (only with a finite `maxConnectionsPerIp`). */
   #perIp: Map<string, number> | undefined;
   #draining = false;
+  /** @internal observability hooks (`tether-io/metrics`). */
+  _probe: EngineProbe | undefined;
 
   constructor(opts?: EngineServerOptions) {
     super();

@@ -528,6 +528,7 @@ export class EngineSocket
       if (p.key === key) {
         buffer.splice(i, 1);
         this.#bufferBytes -= p.size;
+        this.server._probe?.latestReplaced();
         return;
       }
     }
@@ -542,6 +543,7 @@ export class EngineSocket
   #flush(): void {
     const packets = this.#buffer;
     if (this.#state === "closed" || packets === undefined || !this.#transport.writable) return;
+    this.server._probe?.flushed(packets);
     this.emitReserved("flush", packets);
     this.#buffer = undefined;
     this.#bufferBytes = 0;
@@ -596,6 +598,7 @@ export class EngineSocket
     this.#host.removeSession(this);
     this.#sink?.onEngineClose(reason, description);
     this.emitReserved("close", reason, description);
+    this.server._probe?.closed(this, reason, description);
   }
 
   // ── upgrade ────────────────────────────────────────────────────────────────────────────────
@@ -649,6 +652,7 @@ export class EngineSocket
       this.#probe = undefined;
       this.#transition("open");
       old.discard(false);
+      this.server._probe?.upgraded();
       this.emitReserved("upgrade", probe);
       this.#flush();
       return;
@@ -675,6 +679,7 @@ export class EngineSocket
       return;
     }
     if (this.#state !== "open" && this.#state !== "upgrading") return;
+    this.server._probe?.received(packet);
     if (this.listenerCount("packet") > 0) this.emitReserved("packet", packetEvent(packet));
     switch (packet.type) {
       case "message": {
