@@ -42,6 +42,19 @@ export const protocol = SOCKET_PROTOCOL;
 export { io as connect, io as lookup };
 export default io;
 export {
+  type Contract,
+  type ContractClientEvents,
+  type ContractServerEvents,
+  defineContract,
+  type EventContract,
+  isRefusal,
+  REFUSAL_EVENT,
+  type Refusal,
+  type RefusalCode,
+  RefusalCodes,
+  type RefusalIssue,
+} from "../shared/contract.js";
+export {
   Manager,
   type ManagerEvents,
   type ManagerEvents as ManagerReservedEvents,
@@ -81,3 +94,15 @@ export type {
   ListenMap,
   SocketReservedEvents,
 } from "./types.js";
+
+/**
+ * A client socket typed from a contract shared with the server (`import type` it: no validator
+ * is bundled).
+ * @example
+ * import type { chat } from "../shared/contract.js";
+ * const socket: ContractSocket<typeof chat> = io("/chat");
+ */
+export type ContractSocket<C extends import("../shared/contract.js").Contract> = Socket<
+  import("../shared/contract.js").ContractServerEvents<C>,
+  import("../shared/contract.js").ContractClientEvents<C>
+>;
