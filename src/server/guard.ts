@@ -25,6 +25,7 @@ import {
   type RefusalIssue,
 } from "../shared/contract.js";
 import { TetherError } from "../shared/errors.js";
+import type { Handshake } from "./handshake.js";
 
 /** A token bucket: `perSecond` tokens refill continuously, up to `burst` (one event takes one). */
 export interface BucketOptions {
@@ -88,7 +89,7 @@ export interface GuardedSocket {
   readonly id: string;
   readonly nsp: { readonly name: string };
   readonly connected: boolean;
-  readonly handshake: { readonly address: string };
+  readonly handshake: Handshake;
   // biome-ignore lint/suspicious/noExplicitAny: socket.data is the application's
   readonly data: any;
   _guardState: SocketGuardState | undefined;
