@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=micro|load|scale|presence]`: Tether side by side with the official
+// `npm run bench [-- --quick] [-- --only=micro|load|scale|presence|contracts]`: Tether side by side with the official
 // packages in one run. Prints one JSON line per (server, scenario, repetition), then a markdown
 // summary with Tether / socket.io ratios (raw `ws` as the floor), and the Redis scale-out tables
 // (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1). Builds dist/ first.
@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { run as runContracts } from "./contracts/run.mjs";
 import { runLoad } from "./load/driver.mjs";
 import { loadTable } from "./load/summary.mjs";
 import { run as runPresence } from "./presence/run.mjs";
@@ -64,5 +65,9 @@ if (wants("scale")) {
 }
 if (wants("presence")) {
   out.push(...(await runPresence({ quick })).lines);
+}
+if (wants("contracts")) {
+  // ~20 s with --quick, ~1.5 min full.
+  out.push(...(await runContracts({ quick })).lines);
 }
 console.log(`\n${out.join("\n")}`);

@@ -3,6 +3,7 @@
  * import. Browser-safe (the browser bundles are built from this entry).
  */
 import { SOCKET_PROTOCOL } from "../protocol/socket.js";
+import type { Contract, ContractClientEvents, ContractServerEvents } from "../shared/contract.js";
 import { Manager, type ManagerOptions } from "./manager.js";
 import type { Socket, SocketOptions } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./types.js";
@@ -102,7 +103,7 @@ export type {
  * import type { chat } from "../shared/contract.js";
  * const socket: ContractSocket<typeof chat> = io("/chat");
  */
-export type ContractSocket<C extends import("../shared/contract.js").Contract> = Socket<
-  import("../shared/contract.js").ContractServerEvents<C>,
-  import("../shared/contract.js").ContractClientEvents<C>
+export type ContractSocket<C extends Contract> = Socket<
+  ContractServerEvents<C>,
+  ContractClientEvents<C>
 >;

@@ -11,6 +11,7 @@ import {
 } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 import type { SocketIoAdapterConstructor } from "./compat/socketio-adapter.js";
+import type { BucketOptions } from "./guard.js";
 import type { PresenceOptions } from "./presence.js";
 
 /** Connection state recovery settings (opt-in). */
@@ -101,8 +102,8 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    * @example new Server({ connectionRateLimit: { packets: { perSecond: 100, burst: 200 } } })
    */
   connectionRateLimit?: {
-    packets?: import("./guard.js").BucketOptions;
-    bytes?: import("./guard.js").BucketOptions;
+    packets?: BucketOptions;
+    bytes?: BucketOptions;
   };
   /**
    * Folder holding the client bundles (`socket.io.js`, …). Defaults to this package's

@@ -329,3 +329,13 @@ describe("event contracts: outgoing validation", () => {
     assert.deepEqual(await got, [42]);
   });
 });
+
+describe("event contracts: dynamic namespaces", () => {
+  it("applies a parent namespace's contract to the children it creates", async () => {
+    const url = await start((io) => {
+      io.of(/^\/room-\d+$/).contract(chat);
+    });
+    const c = await connect(official, `${url}/room-7`);
+    assertRefusal(await c.emitWithAck("say", 42), RefusalCodes.INVALID_ARGS, "say");
+  });
+});
