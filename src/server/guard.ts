@@ -77,11 +77,24 @@ export interface RateLimitOptions {
     of: (socket: GuardedSocket) => string | undefined;
     /** Keys remembered at once; idle ones are dropped first. @default 10000 */
     maxKeys?: number;
+    /**
+     * Keeps the key buckets in a shared store instead of this node's memory, so a key's limit
+     * holds across the cluster (e.g. `createRateLimitStore(redisClient)` of
+     * `tether-io/adapters/redis`). One store round-trip per event of a keyed socket; a store
+     * error lets the event through (fail open).
+     */
+    store?: RateLimitStore;
   };
   /** Disconnect a socket refused too often (shared with the contract's policy). */
   disconnectAfter?: RefusalPolicy;
   errorEvent?: string | false;
   onRefused?: ContractOptions["onRefused"];
+}
+
+/** Shared key buckets (cluster-wide limits), e.g. in Redis. */
+export interface RateLimitStore {
+  /** Takes one token from `key`'s bucket: resolves with 0, or the milliseconds until one is there. */
+  take(key: string, perSecond: number, burst: number): Promise<number>;
 }
 
 /** What the guard needs of a socket (src/server/socket.ts). */
@@ -107,6 +120,8 @@ export class SocketGuardState {
   readonly buckets: Float64Array;
   /** Key bucket shared with the socket's other sockets, or null (none / not computed yet). */
   keyed: KeyEntry | null | undefined;
+  /** The socket's key in a shared store, or null (none / not computed yet: undefined). */
+  keyName: string | null | undefined;
   pending = 0;
   tail: Promise<void> | undefined;
 
@@ -204,7 +219,15 @@ export class NamespaceGuard {
   #eventSlots = new Map<string, number>();
   #eventBuckets: Bucket[] = [];
   #strikes: Bucket | undefined;
-  #key: { bucket: Bucket; of: (s: GuardedSocket) => string | undefined; max: number } | undefined;
+  #key:
+    | {
+        bucket: Bucket;
+        of: (s: GuardedSocket) => string | undefined;
+        max: number;
+        store: RateLimitStore | undefined;
+        perSecond: number;
+      }
+    | undefined;
   readonly #keys = new Map<string, KeyEntry>();
   #bursts: number[] = [];
 
@@ -231,6 +254,8 @@ export class NamespaceGuard {
       bucket: bucket("key", opts.key),
       of: opts.key.of,
       max: opts.key.maxKeys ?? 10_000,
+      store: opts.key.store,
+      perSecond: opts.key.perSecond,
     };
     this.#common(opts);
   }
@@ -263,13 +288,19 @@ export class NamespaceGuard {
     const event = String(args[0]);
     const wait = this.#limit(socket, st, event, t);
     if (wait > 0) {
-      const r = refusal(RefusalCodes.RATE_LIMITED, event, "rate limit exceeded", {
-        retryAfterMs: wait,
-      });
-      this.#refuse(socket, st, id, { refusal: r });
+      this.#refuse(socket, st, id, { refusal: limitedRefusal(event, wait) });
       return;
     }
-    const outcome = this.#validate(event, args);
+    const shared = this.#key?.store ? this.#sharedTake(socket, st) : undefined;
+    const outcome =
+      shared === undefined
+        ? this.#validate(event, args)
+        : shared.then(
+            (w): Outcome | Promise<Outcome> =>
+              w > 0 ? { refusal: limitedRefusal(event, w) } : this.#validate(event, args),
+            // Store unreachable: fail open (the node-local limits still apply).
+            () => this.#validate(event, args),
+          );
     if (st.pending === 0 && !(outcome instanceof Promise)) {
       this.#apply(socket, st, id, event, outcome);
       return;
@@ -321,7 +352,7 @@ export class NamespaceGuard {
       if (b) wait = take(st.buckets, slot + 1, b, t);
       if (wait > 0) return wait;
     }
-    if (this.#key) {
+    if (this.#key && this.#key.store === undefined) {
       if (st.keyed === undefined) st.keyed = this.#keyEntry(socket, t);
       if (st.keyed !== null) wait = take(st.keyed.buckets, 0, this.#key.bucket, t);
     }
@@ -356,6 +387,15 @@ export class NamespaceGuard {
       const first = this.#keys.keys().next();
       if (!first.done) this.#keys.delete(first.value);
     }
+  }
+
+  /** The shared store's take for the socket's key, or undefined when it has none. */
+  #sharedTake(socket: GuardedSocket, st: SocketGuardState): Promise<number> | undefined {
+    const k = this.#key;
+    if (!k?.store) return undefined;
+    if (st.keyName === undefined) st.keyName = k.of(socket) ?? null;
+    if (st.keyName === null) return undefined;
+    return k.store.take(st.keyName, k.perSecond, k.bucket.burst);
   }
 
   /** Socket hook: the socket closed (its key entry is no longer used by it). */
@@ -488,6 +528,10 @@ function argsOutcome(event: string, args: unknown[], r: StandardSchemaV1.Result<
   }
   // The schema's output (defaults, coercions, stripped keys) is what handlers get.
   return { args: Array.isArray(r.value) ? [args[0], ...r.value] : args };
+}
+
+function limitedRefusal(event: string, wait: number): Refusal {
+  return refusal(RefusalCodes.RATE_LIMITED, event, "rate limit exceeded", { retryAfterMs: wait });
 }
 
 function failed(event: string, cause: unknown): Outcome {

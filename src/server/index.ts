@@ -25,6 +25,7 @@ export {
   type GuardedSocket,
   NamespaceGuard,
   type RateLimitOptions,
+  type RateLimitStore,
   RefusalError,
   type RefusalPolicy,
 } from "./guard.js";
