@@ -73,7 +73,7 @@ export class Client implements SessionSink {
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Token buckets of `connectionRateLimit` (none without it). */
-  #rate: Float64Array | undefined;
+  #rate: number[] | undefined;
 
   constructor(server: AnyServer, conn: EngineSocket) {
     this.server = server;

@@ -116,8 +116,11 @@ export type AckCheck = (args: unknown[]) => void;
 
 /** Per-socket guard state: a few numbers, allocated at the socket's first event. */
 export class SocketGuardState {
-  /** [tokens, last refill ms] pairs: socket bucket, per-event buckets, refusal bucket. */
-  readonly buckets: Float64Array;
+  /**
+   * [tokens, last refill ms] pairs: socket bucket, per-event buckets, refusal bucket. A plain
+   * array of doubles: about half the heap of a Float64Array this small.
+   */
+  readonly buckets: number[];
   /** Key bucket shared with the socket's other sockets, or null (none / not computed yet). */
   keyed: KeyEntry | null | undefined;
   /** The socket's key in a shared store, or null (none / not computed yet: undefined). */
@@ -126,16 +129,15 @@ export class SocketGuardState {
   tail: Promise<void> | undefined;
 
   constructor(slots: number, now: number, bursts: readonly number[]) {
-    this.buckets = new Float64Array(slots * 2);
-    for (let i = 0; i < slots; i++) {
-      this.buckets[2 * i] = bursts[i] ?? 0;
-      this.buckets[2 * i + 1] = now;
-    }
+    // Sized once (push would leave spare capacity), doubles from the start (`now` is fractional).
+    const b = new Array<number>(slots * 2).fill(now);
+    for (let i = 0; i < slots; i++) b[2 * i] = bursts[i] ?? 0;
+    this.buckets = b;
   }
 }
 
 interface KeyEntry {
-  readonly buckets: Float64Array;
+  readonly buckets: number[];
   refs: number;
 }
 
@@ -149,7 +151,7 @@ interface Bucket {
  * Takes one token from the bucket at `buckets[2i]`: 0 if taken, otherwise the milliseconds
  * until one is there.
  */
-function take(buckets: Float64Array, i: number, b: Bucket, now: number): number {
+function take(buckets: number[], i: number, b: Bucket, now: number): number {
   let tokens = (buckets[2 * i] ?? 0) + (now - (buckets[2 * i + 1] ?? now)) * b.rate;
   if (tokens > b.burst) tokens = b.burst;
   buckets[2 * i + 1] = now;
@@ -233,8 +235,9 @@ export class NamespaceGuard {
 
   /** Sets the contract (replacing a previous one). */
   setContract(contract: Contract, opts: ContractOptions = {}): void {
-    this.#incoming = toMap(contract.clientToServer);
-    this.#outgoing = toMap(contract.serverToClient);
+    // An absent side lists no events (strict mode then refuses every incoming event).
+    this.#incoming = toMap(contract.clientToServer) ?? new Map();
+    this.#outgoing = toMap(contract.serverToClient) ?? new Map();
     this.#strict = opts.strict ?? false;
     this.#validateOutgoing = opts.validateOutgoing ?? process.env.NODE_ENV !== "production";
     this.#maxPending = opts.maxPending ?? 32;
@@ -282,7 +285,15 @@ export class NamespaceGuard {
     const t = now();
     let st = socket._guardState;
     if (st === undefined || st.buckets.length !== this.#bursts.length * 2) {
+      // First event, or the limits changed shape since: fresh buckets, same key and queue.
+      const old = st;
       st = new SocketGuardState(this.#bursts.length, t, this.#bursts);
+      if (old) {
+        st.keyed = old.keyed;
+        st.keyName = old.keyName;
+        st.pending = old.pending;
+        st.tail = old.tail;
+      }
       socket._guardState = st;
     }
     const event = String(args[0]);
@@ -367,7 +378,7 @@ export class NamespaceGuard {
     let entry = this.#keys.get(name);
     if (entry === undefined) {
       if (this.#keys.size >= k.max) this.#evict(t);
-      entry = { buckets: new Float64Array([k.bucket.burst, t]), refs: 0 };
+      entry = { buckets: [k.bucket.burst, t], refs: 0 };
       this.#keys.set(name, entry);
     }
     entry.refs++;
@@ -581,13 +592,13 @@ export class ConnectionLimiter {
   }
 
   /** A connection's state: [packets tokens, last, bytes tokens, last]. */
-  create(): Float64Array {
+  create(): number[] {
     const t = now();
-    return new Float64Array([this.#packets?.burst ?? 0, t, this.#bytes?.burst ?? 0, t]);
+    return [this.#packets?.burst ?? 0, t, this.#bytes?.burst ?? 0, t];
   }
 
   /** Whether one more message of `size` bytes fits (a message larger than the burst never does). */
-  admit(state: Float64Array, size: number): boolean {
+  admit(state: number[], size: number): boolean {
     const t = now();
     if (this.#packets && take(state, 0, this.#packets, t) > 0) return false;
     const b = this.#bytes;
