@@ -339,3 +339,40 @@ describe("event contracts: dynamic namespaces", () => {
     assertRefusal(await c.emitWithAck("say", 42), RefusalCodes.INVALID_ARGS, "say");
   });
 });
+
+describe("event contracts: async backlog", () => {
+  it("refuses events beyond maxPending while an async schema is in flight, then resumes", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: async (value: unknown) => {
+          await gate;
+          return { value: value as unknown[] };
+        },
+      },
+    };
+    const seen: number[] = [];
+    const url = await start((io) => {
+      io.of("/slow")
+        .contract(defineContract({ clientToServer: { go: { args: slow } } }), { maxPending: 2 })
+        .on("connection", (s) => s.on("go", (...a: unknown[]) => seen.push(a[0] as number)));
+    });
+    const c = await connect(official, `${url}/slow`);
+    const errors: Refusal[] = [];
+    c.on("tether:error", ((r: Refusal) => errors.push(r)) as (...a: never[]) => void);
+    for (let i = 0; i < 4; i++) c.emit("go", i);
+    await waitFor(() => errors.length === 2);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      [RefusalCodes.TOO_MANY_PENDING, RefusalCodes.TOO_MANY_PENDING],
+    );
+    release();
+    await waitFor(() => seen.length === 2);
+    assert.deepEqual(seen, [0, 1]);
+  });
+});
