@@ -15,7 +15,7 @@
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { ServerDisconnectReason } from "../protocol/socket.js";
-import { type Packet, PacketType } from "../protocol/socket.js";
+import { type Packet, PacketType, SocketErrorCodes } from "../protocol/socket.js";
 import {
   type Contract,
   type EventContract,
@@ -167,7 +167,7 @@ function bucket(name: string, o: BucketOptions): Bucket {
   const burst = o.burst ?? Math.max(1, o.perSecond);
   if (!(o.perSecond > 0) || !Number.isFinite(o.perSecond) || !(burst >= 1)) {
     throw new TetherError(
-      "SIO_ERR_INVALID_ARGUMENT",
+      SocketErrorCodes.INVALID_ARGUMENT,
       `${name}: perSecond must be a positive finite number and burst at least 1`,
     );
   }
@@ -616,4 +616,4 @@ export class ConnectionLimiter {
 }
 
 /** Code of the error describing a connection closed by `connectionRateLimit`. */
-export const CONNECTION_LIMITED = "RATE_ERR_CONNECTION";
+export const CONNECTION_LIMITED = RefusalCodes.CONNECTION_LIMITED;

@@ -101,6 +101,11 @@ export const RefusalCodes = {
   RATE_LIMITED: "RATE_ERR_LIMITED",
   /** Too many refused events: the server disconnects the socket after sending this. */
   TOO_MANY_REFUSALS: "RATE_ERR_TOO_MANY_REFUSALS",
+  /**
+   * Never sent: the description (a TetherError) of a connection closed by `connectionRateLimit`,
+   * listed here to keep every rate-limit code in one catalog.
+   */
+  CONNECTION_LIMITED: "RATE_ERR_CONNECTION",
 } as const;
 export type RefusalCode = (typeof RefusalCodes)[keyof typeof RefusalCodes];
 
