@@ -247,6 +247,19 @@ for (const [clientName, make] of CLIENTS) {
   });
 }
 
+describe("rate limits: options", () => {
+  it("throws at once on a bucket that could never refill or hold one event", async () => {
+    const io = new Server();
+    cleanups.push(() => io.close());
+    for (const bad of [{ perSecond: 0 }, { perSecond: -1 }, { perSecond: 5, burst: 0.5 }]) {
+      assert.throws(() => io.limit({ events: { say: bad } }), { code: "SIO_ERR_INVALID_ARGUMENT" });
+    }
+    assert.throws(() => new Server({ connectionRateLimit: { bytes: { perSecond: Number.NaN } } }), {
+      code: "SIO_ERR_INVALID_ARGUMENT",
+    });
+  });
+});
+
 describe("rate limits: cost", () => {
   it("allocates no guard state on sockets of a namespace without contract or limits", async () => {
     let socket: Socket | undefined;
