@@ -124,8 +124,11 @@ export class Socket<
   #any: AnyListeners | undefined;
   #anyOutgoing: AnyListeners | undefined;
   #reportingError = false;
-  /** Rate-limit state of the namespace's guard (src/server/guard.ts), from the first event. */
-  _guardState: SocketGuardState | undefined;
+  /**
+   * Rate-limit state of the namespace's guard (src/server/guard.ts), from the first event.
+   * `declare`: no field (and no memory) on sockets of namespaces without a guard.
+   */
+  declare _guardState: SocketGuardState | undefined;
 
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
