@@ -75,10 +75,13 @@ export type ContractEmitEvents<C extends Contract> = C["serverToClient"] extends
   ? Events<C["serverToClient"], "sent", "in">
   : NoEvents;
 
-/** The client's listen events (what the server sends), for `Socket<ServerEvents, ClientEvents>`. */
-export type ContractServerEvents<C extends Contract> = C["serverToClient"] extends object
+/**
+ * The client's listen events (what the server sends), for `Socket<ServerEvents, ClientEvents>`:
+ * the contract's, plus `tether:error` carrying refusals of events sent without an ack.
+ */
+export type ContractServerEvents<C extends Contract> = (C["serverToClient"] extends object
   ? Events<C["serverToClient"], "received", "in">
-  : NoEvents;
+  : NoEvents) & { "tether:error": (refusal: Refusal) => void };
 
 /** The client's emit events (what it sends), for `Socket<ServerEvents, ClientEvents>`. */
 export type ContractClientEvents<C extends Contract> = C["clientToServer"] extends object
