@@ -1,14 +1,15 @@
-// `npm run bench [-- --quick] [-- --only=micro|load|metrics|scale|presence]`: Tether side by side with the
+// `npm run bench [-- --quick] [-- --only=micro|load|metrics|scale|presence|contracts]`: Tether side by side with the
 // official packages in one run. Prints one JSON line per (server, scenario, repetition), then a
 // markdown summary with Tether / socket.io ratios (raw `ws` as the floor), the cost of
 // tether-io/metrics (bench/load/metrics-cost.mjs: metrics on vs off in one server), and the Redis
-// scale-out tables (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1).
-// Builds dist/ first.
+// scale-out tables (bench/scale: Tether and socket.io nodes on one Redis; 2 Tether nodes vs 1),
+// presence costs and contract/rate-limit costs. Builds dist/ first.
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { run as runContracts } from "./contracts/run.mjs";
 import { runLoad } from "./load/driver.mjs";
 import { metricsCostTable, runMetricsCost } from "./load/metrics-cost.mjs";
 import { loadTable } from "./load/summary.mjs";
@@ -72,5 +73,9 @@ if (wants("scale")) {
 }
 if (wants("presence")) {
   out.push(...(await runPresence({ quick })).lines);
+}
+if (wants("contracts")) {
+  // ~20 s with --quick, ~1.5 min full.
+  out.push(...(await runContracts({ quick })).lines);
 }
 console.log(`\n${out.join("\n")}`);

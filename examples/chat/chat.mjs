@@ -5,7 +5,9 @@
  * page with the client `Presence`), the session also lives in `socket.data` for the nickname
  * rule (`fetchSockets()`), history is replicated with `serverSideEmit`.
  *
- * Client → server (every ack replies `{ ok: true, … }` or `{ ok: false, error }`):
+ * Client → server (every ack replies `{ ok: true, … }` or `{ ok: false, error }`; Tether checks
+ * each event against contract.mjs first and answers a refusal instead — invalid payload, or over
+ * the rate limit — without running the handler):
  *   "join"    { nick, room }      ack → { nick, room, history }
  *   "leave"                       ack → {}
  *   "message" { id, text }        ack → { id, ts }
@@ -20,6 +22,7 @@
  * Server → other servers (clustered only):
  *   "chat:history" (room, message, clientId): a message posted on that node, for the history.
  */
+import { chatContract, chatLimits } from "./contract.mjs";
 import { ChatHistory } from "./history.mjs";
 import {
   createRateLimiter,
@@ -27,11 +30,9 @@ import {
   isObject,
   LIMITS,
   parseId,
-  parseImageMessage,
   parseNick,
   parseRelayedMessage,
   parseRoom,
-  parseTextMessage,
 } from "./limits.mjs";
 import { presenceKey, RoomPresence } from "./presence.mjs";
 
@@ -55,6 +56,8 @@ export function attachChat(io, options = {}) {
   const clustered = options.clustered === true;
   const history = new ChatHistory();
   const presence = new RoomPresence(io, { onError });
+  // Payloads are checked and normalised by the contract before any handler below sees them.
+  io.contract(chatContract).limit(chatLimits);
 
   /** Per-room chain on this node, so a nickname check and the join it allows are atomic here. */
   const roomChains = new Map();
@@ -87,7 +90,6 @@ export function attachChat(io, options = {}) {
     const auth = isObject(socket.handshake.auth) ? socket.handshake.auth : {};
     const id = parseId(auth.clientId);
     const clientId = id.ok ? id.value : `anon-${socket.id}`;
-    const allowMessage = createRateLimiter();
     const allowTyping = createRateLimiter(40);
     /** @type {Session} */
     let session = { state: "lobby" };
@@ -197,23 +199,19 @@ export function attachChat(io, options = {}) {
     /**
      * Checks, de-duplicates, records and forwards a message from this session.
      * @template {{ id: string }} T
-     * @param {{ ok: true, value: T } | Failure} parsed
+     * @param {T} value checked by the contract
      * @param {Ack} reply
      * @param {(value: T, from: string, ts: number) => ChatMessage} build
      */
-    const post = (parsed, reply, build) => {
+    const post = (value, reply, build) => {
       if (session.state !== "in-room") return reply({ ok: false, error: "Join a room first." });
-      if (!allowMessage()) {
-        return reply({ ok: false, error: "You are sending too fast; wait a few seconds." });
-      }
-      if (!parsed.ok) return reply(parsed);
       const { room, nick } = session;
       const ts = Date.now();
       // A retry of a message whose ack was lost: confirm it again, forward it once only.
-      if (history.hasMessage(room, clientId, parsed.value.id)) {
-        return reply({ ok: true, id: parsed.value.id, ts, duplicate: true });
+      if (history.hasMessage(room, clientId, value.id)) {
+        return reply({ ok: true, id: value.id, ts, duplicate: true });
       }
-      const message = build(parsed.value, nick, ts);
+      const message = build(value, nick, ts);
       history.record(room, message, clientId);
       if (clustered) io.serverSideEmit("chat:history", room, message, clientId);
       socket.to(room).emit("message", message);
@@ -239,12 +237,8 @@ export function attachChat(io, options = {}) {
     }
 
     on("join", async (payload, reply) => {
-      if (!isObject(payload)) return reply({ ok: false, error: "Malformed join request." });
-      const nick = parseNick(payload.nick);
-      if (!nick.ok) return reply(nick);
-      const room = parseRoom(payload.room);
-      if (!room.ok) return reply(room);
-      reply(await enter(nick.value, room.value, false));
+      const { nick, room } = /** @type {{ nick: string, room: string }} */ (payload);
+      reply(await enter(nick, room, false));
     });
 
     on("leave", async (_payload, reply) => {
@@ -253,15 +247,23 @@ export function attachChat(io, options = {}) {
     });
 
     on("message", (payload, reply) =>
-      post(parseTextMessage(payload), reply, ({ id, text }, from, ts) => {
-        return { kind: "text", id, from, text, ts };
-      }),
+      post(
+        /** @type {{ id: string, text: string }} */ (payload),
+        reply,
+        ({ id, text }, from, ts) => {
+          return { kind: "text", id, from, text, ts };
+        },
+      ),
     );
 
     on("image", (payload, reply) =>
-      post(parseImageMessage(payload), reply, ({ id, mime, data }, from, ts) => {
-        return { kind: "image", id, from, mime, data, ts };
-      }),
+      post(
+        /** @type {{ id: string, mime: string, data: Buffer }} */ (payload),
+        reply,
+        ({ id, mime, data }, from, ts) => {
+          return { kind: "image", id, from, mime, data, ts };
+        },
+      ),
     );
 
     on("typing", (payload) => {

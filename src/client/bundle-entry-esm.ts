@@ -5,11 +5,15 @@
  */
 export {
   connect,
+  defineContract,
   io as default,
   io,
+  isRefusal,
   lookup,
   Manager,
   managerDefaults,
   protocol,
+  REFUSAL_EVENT,
+  RefusalCodes,
   Socket,
 } from "./index.js";

@@ -3,6 +3,7 @@
  * import. Browser-safe (the browser bundles are built from this entry).
  */
 import { SOCKET_PROTOCOL } from "../protocol/socket.js";
+import type { Contract, ContractClientEvents, ContractServerEvents } from "../shared/contract.js";
 import { Manager, type ManagerOptions } from "./manager.js";
 import type { Socket, SocketOptions } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./types.js";
@@ -41,6 +42,19 @@ export const protocol = SOCKET_PROTOCOL;
 
 export { io as connect, io as lookup };
 export default io;
+export {
+  type Contract,
+  type ContractClientEvents,
+  type ContractServerEvents,
+  defineContract,
+  type EventContract,
+  isRefusal,
+  REFUSAL_EVENT,
+  type Refusal,
+  type RefusalCode,
+  RefusalCodes,
+  type RefusalIssue,
+} from "../shared/contract.js";
 export {
   Manager,
   type ManagerEvents,
@@ -81,3 +95,15 @@ export type {
   ListenMap,
   SocketReservedEvents,
 } from "./types.js";
+
+/**
+ * A client socket typed from a contract shared with the server (`import type` it: no validator
+ * is bundled).
+ * @example
+ * import type { chat } from "../shared/contract.js";
+ * const socket: ContractSocket<typeof chat> = io("/chat");
+ */
+export type ContractSocket<C extends Contract> = Socket<
+  ContractServerEvents<C>,
+  ContractClientEvents<C>
+>;

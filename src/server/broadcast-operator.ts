@@ -125,6 +125,9 @@ export class BroadcastOperator<
     const data: unknown[] = [ev, ...args];
     const opts = { rooms: this.#rooms, except: this.#except, flags: this.#flags };
     const last = data[data.length - 1];
+    // The namespace's contract (validateOutgoing); an adapter's host may be something else.
+    const guard = (this.#adapter.nsp as { _guard?: { checkOutgoing(d: unknown[]): void } })._guard;
+    if (guard) guard.checkOutgoing(typeof last === "function" ? data.slice(0, -1) : data);
     if (typeof last !== "function") {
       this.#adapter.broadcast({ type: PacketType.EVENT, nsp: this.#adapter.nsp.name, data }, opts);
       return true;

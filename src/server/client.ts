@@ -13,6 +13,8 @@ import type { SessionSink } from "../engine/server/socket.js";
 import type { Decoder } from "../parser/socket/types.js";
 import { isPlainObject } from "../parser/socket/validate.js";
 import { type Packet, PacketType, type ServerDisconnectReason } from "../protocol/socket.js";
+import { TetherError } from "../shared/errors.js";
+import { CONNECTION_LIMITED } from "./guard.js";
 import { splitLegacyNamespace } from "./legacy-v2.js";
 import type { Namespace } from "./namespace.js";
 import { ServerPreparedPacket } from "./prepared.js";
@@ -70,6 +72,8 @@ export class Client implements SessionSink {
   /** Namespaces whose CONNECT is in progress (allocated on first use). */
   #connecting: Set<string> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Token buckets of `connectionRateLimit` (none without it). */
+  #rate: number[] | undefined;
 
   constructor(server: AnyServer, conn: EngineSocket) {
     this.server = server;
@@ -122,6 +126,18 @@ export class Client implements SessionSink {
   #ondata(data: string | Uint8Array): void {
     // Closed by a drain, its sessions still being persisted: what comes in now is dropped.
     if (this.#state === "closed") return;
+    const limiter = this.server._connLimiter;
+    if (limiter !== undefined) {
+      this.#rate ??= limiter.create();
+      const size = typeof data === "string" ? data.length : data.byteLength;
+      if (!limiter.admit(this.#rate, size)) {
+        const err = new TetherError(CONNECTION_LIMITED, "connection rate limit exceeded");
+        for (const socket of this.#sockets?.slice() ?? []) socket._onerror(err);
+        this.#onclose("forced close", err);
+        this.#closeConn();
+        return;
+      }
+    }
     const result = this.#decoder.add(data);
     if (!result.ok) {
       this.server._probe?.decodeError(result.error);

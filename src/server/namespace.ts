@@ -4,8 +4,10 @@
  */
 import type { Adapter, AdapterHost, Room, SocketId } from "../adapter/types.js";
 import { type Packet, PacketType } from "../protocol/socket.js";
+import type { Contract, ContractEmitEvents, ContractListenEvents } from "../shared/contract.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { type ContractOptions, NamespaceGuard, type RateLimitOptions } from "./guard.js";
 import { legacyConnectError, legacySocketId } from "./legacy-v2.js";
 import { ServerPreparedPacket } from "./prepared.js";
 import {
@@ -112,6 +114,8 @@ export class Namespace<
   _onEmpty: (() => void) | undefined;
   #ids = 0;
   #presence: PresenceTracker | undefined;
+  /** Contract and rate limits (src/server/guard.ts); undefined costs incoming events nothing. */
+  _guard: NamespaceGuard | undefined;
 
   constructor(
     server: Server<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -176,6 +180,39 @@ export class Namespace<
    */
   use(fn: NamespaceMiddleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
     this._fns.push(fn);
+    return this;
+  }
+
+  /**
+   * Validates this namespace's events against `contract` (Standard Schema validators): an
+   * invalid event reaches no middleware or handler, its sender gets a Refusal (see
+   * docs/contracts.md). Returns this namespace typed from the contract.
+   * @example
+   * const chat = io.of("/chat").contract(chatContract, { strict: true });
+   * chat.on("connection", (socket) => socket.on("say", (text, ack) => ack("ok")));
+   */
+  contract<C extends Contract>(
+    contract: C,
+    options?: ContractOptions,
+  ): Namespace<ContractListenEvents<C>, ContractEmitEvents<C>, ServerSideEvents, SocketData> {
+    this._guard ??= new NamespaceGuard();
+    this._guard.setContract(contract, options);
+    return this as unknown as Namespace<
+      ContractListenEvents<C>,
+      ContractEmitEvents<C>,
+      ServerSideEvents,
+      SocketData
+    >;
+  }
+
+  /**
+   * Rate-limits incoming events with token buckets (per socket, per event, per key): an event over
+   * a limit is refused with `retryAfterMs`. O(1) per event, no timers.
+   * @example io.of("/chat").limit({ events: { say: { perSecond: 5, burst: 10 } } });
+   */
+  limit(options: RateLimitOptions): this {
+    this._guard ??= new NamespaceGuard();
+    this._guard.setLimits(options);
     return this;
   }
 

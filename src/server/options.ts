@@ -11,6 +11,7 @@ import {
 } from "../protocol/socket.js";
 import { TetherError } from "../shared/errors.js";
 import type { SocketIoAdapterConstructor } from "./compat/socketio-adapter.js";
+import type { BucketOptions } from "./guard.js";
 import type { PresenceOptions } from "./presence.js";
 
 /** Connection state recovery settings (opt-in). */
@@ -92,6 +93,18 @@ export interface ServerOptions extends EngineServerOptions, Omit<AttachOptions, 
    * @default 256
    */
   maxNamespaceLength?: number;
+  /**
+   * Token buckets per connection at the Engine.IO level, before decoding: Engine.IO messages and
+   * their bytes (text length or binary size). A connection over either limit is closed: its
+   * sockets disconnect with `forced close`, described by a TetherError `RATE_ERR_CONNECTION`.
+   * Namespace-level limits (`nsp.limit()`) refuse single events instead; this one is a flood
+   * guard. @default undefined (none)
+   * @example new Server({ connectionRateLimit: { packets: { perSecond: 100, burst: 200 } } })
+   */
+  connectionRateLimit?: {
+    packets?: BucketOptions;
+    bytes?: BucketOptions;
+  };
   /**
    * Folder holding the client bundles (`socket.io.js`, …). Defaults to this package's
    * `dist/bundles/`.

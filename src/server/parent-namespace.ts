@@ -107,6 +107,9 @@ export class ParentNamespace<
       name,
     );
     child._fns = this._fns.slice();
+    // The parent's contract and limits apply to every child (one guard: per-key limits count
+    // a key's events across the children).
+    child._guard = this._guard;
     for (const l of this.listeners("connect")) child.on("connect", l);
     for (const l of this.listeners("connection")) child.on("connection", l);
     this.children.add(child);

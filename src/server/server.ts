@@ -17,6 +17,7 @@ import { EngineServer, type EngineSocket } from "../engine/index.js";
 import { generateSessionId } from "../engine/server/id.js";
 import { defaultParser } from "../parser/socket/default.js";
 import type { Encoder, Parser } from "../parser/socket/types.js";
+import type { Contract, ContractEmitEvents, ContractListenEvents } from "../shared/contract.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { Client } from "./client.js";
 import {
@@ -25,6 +26,7 @@ import {
   type SocketIoAdapterConstructor,
 } from "./compat/socketio-adapter.js";
 import { type CloseOptions, drainSessions } from "./drain.js";
+import { ConnectionLimiter, type ContractOptions, type RateLimitOptions } from "./guard.js";
 import {
   Namespace,
   type NamespaceMiddleware,
@@ -88,6 +90,12 @@ function instantiate(ctor: AnyAdapterConstructor, nsp: AdapterHost): unknown {
   return (ctor as (nsp: AdapterHost) => unknown)(nsp);
 }
 
+/** The engine-level limiter of `connectionRateLimit`, if it sets any bucket. */
+function connLimiter(opts: ServerOptions): ConnectionLimiter | undefined {
+  const o = opts.connectionRateLimit;
+  return o && (o.packets || o.bytes) ? new ConnectionLimiter(o) : undefined;
+}
+
 /**
  * A Socket.IO server.
  * @example
@@ -114,6 +122,8 @@ export class Server<
   readonly _recovery: ResolvedRecoveryOptions | undefined;
   /** Input limits of the Socket.IO layer (resolved from the options). */
   _limits: ResolvedLimits;
+  /** Engine-level token buckets (`connectionRateLimit`), if configured. */
+  _connLimiter: ConnectionLimiter | undefined;
   readonly _nsps = new Map<
     string,
     Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -140,6 +150,7 @@ export class Server<
     this.#path = (options.path ?? "/socket.io").replace(/\/$/, "");
     this._parser = options.parser ?? defaultParser;
     this._limits = resolveLimits(this._opts);
+    this._connLimiter = connLimiter(this._opts);
     this.encoder = this._parser.createEncoder();
     this.#connectTimeout = options.connectTimeout ?? 45_000;
     const csr = options.connectionStateRecovery;
@@ -238,6 +249,7 @@ export class Server<
     Object.assign(this._opts, opts);
     this.#exposeRecovery();
     this._limits = resolveLimits(this._opts);
+    this._connLimiter = connLimiter(this._opts);
     if (opts.path !== undefined) this.path(opts.path);
     const engine = new EngineServer(this._opts);
     const attachOpts = {
@@ -610,6 +622,30 @@ export class Server<
 
   getMaxListeners(): number {
     return this.sockets.getMaxListeners();
+  }
+
+  /**
+   * Sets the main namespace's contract (see `Namespace.contract`); returns this server typed
+   * from it.
+   * @example const io = new Server(httpServer).contract(appContract);
+   */
+  contract<C extends Contract>(
+    contract: C,
+    options?: ContractOptions,
+  ): Server<ContractListenEvents<C>, ContractEmitEvents<C>, ServerSideEvents, SocketData> {
+    this.sockets.contract(contract, options);
+    return this as unknown as Server<
+      ContractListenEvents<C>,
+      ContractEmitEvents<C>,
+      ServerSideEvents,
+      SocketData
+    >;
+  }
+
+  /** Rate-limits the main namespace's events (see `Namespace.limit`). */
+  limit(options: RateLimitOptions): this {
+    this.sockets.limit(options);
+    return this;
   }
 
   /** Registers a connection middleware on the main namespace. */

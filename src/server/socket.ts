@@ -24,6 +24,7 @@ import { TetherError } from "../shared/errors.js";
 import { type AnyListener, AnyListeners } from "./any-listeners.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import type { AckCheck, SocketGuardState } from "./guard.js";
 import { buildHandshake, type Handshake, type ParsedUrlQuery, parseQuery } from "./handshake.js";
 import { withLegacyQuery } from "./legacy-v2.js";
 import type { Namespace } from "./namespace.js";
@@ -123,6 +124,11 @@ export class Socket<
   #any: AnyListeners | undefined;
   #anyOutgoing: AnyListeners | undefined;
   #reportingError = false;
+  /**
+   * Rate-limit state of the namespace's guard (src/server/guard.ts), from the first event.
+   * `declare`: no field (and no memory) on sockets of namespaces without a guard.
+   */
+  declare _guardState: SocketGuardState | undefined;
 
   constructor(
     nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
@@ -221,13 +227,19 @@ export class Socket<
     const data: unknown[] = [ev, ...args];
     const flags = this.#takeFlags();
     const last = data[data.length - 1];
+    const guard = this.nsp._guard;
     if (typeof last === "function") {
       data.pop();
+      guard?.checkOutgoing(data);
       const id = this.nsp._nextAckId();
-      this.#registerAck(id, last as Ack, flags.timeout);
+      const ack = guard
+        ? guard.wrapAck(ev, last as Ack, flags.timeout !== undefined)
+        : (last as Ack);
+      this.#registerAck(id, ack, flags.timeout);
       this.#send({ type: PacketType.EVENT, nsp: this.nsp.name, data, id }, flags);
       return true;
     }
+    guard?.checkOutgoing(data);
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
     if (this.server._recovery) {
       // Through the adapter so the packet gets an offset and is stored for recovery.
@@ -587,8 +599,14 @@ export class Socket<
   }
 
   #onevent(packet: Packet): void {
-    const args = packet.data as unknown[];
-    if (packet.id !== undefined) args.push(this.#ackFor(packet.id));
+    const guard = this.nsp._guard;
+    if (guard !== undefined) guard.admit(this, packet.data as unknown[], packet.id);
+    else this._admitted(packet.data as unknown[], packet.id);
+  }
+
+  /** Runs an event the namespace's guard let through (or every event, without a guard). */
+  _admitted(args: unknown[], id: number | undefined, checkAck?: AckCheck): void {
+    if (id !== undefined) args.push(this.#ackFor(id, checkAck));
     if (this.#any) for (const l of this.#any.list()) this.invokeListener(l, args);
     if (!this.#fns) {
       this.#dispatch(args);
@@ -620,10 +638,11 @@ export class Socket<
     });
   }
 
-  #ackFor(id: number): Ack {
+  #ackFor(id: number, check: AckCheck | undefined): Ack {
     let sent = false;
     return (...args: unknown[]) => {
       if (sent) return;
+      check?.(args);
       sent = true;
       this.#send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: args }, NO_FLAGS);
     };
@@ -683,6 +702,7 @@ export class Socket<
       this.id,
       this.pid !== undefined && RECOVERABLE_DISCONNECT_REASONS.has(reason),
     );
+    this.nsp._guard?.release(this);
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);

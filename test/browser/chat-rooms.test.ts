@@ -189,7 +189,8 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
 
     // Raw emits from a second connection in gina's page bypass the page's own checks.
     const replies = await gina.evaluate(async () => {
-      type Reply = { ok: boolean; error?: string };
+      // The chat's own replies, or a refusal of the server's contract (examples/chat/contract.mjs).
+      type Reply = { ok: boolean; error?: string; code?: string; issues?: { message: string }[] };
       const s = (window as unknown as { io: (o: object) => SocketLike }).io({ forceNew: true });
       interface SocketLike {
         emitWithAck(event: string, ...args: unknown[]): Promise<Reply>;
@@ -215,7 +216,12 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
       return out;
     });
     const errors = Object.fromEntries(
-      Object.entries(replies).map(([k, r]) => [k, r.ok ? "ok" : r.error]),
+      Object.entries(replies).map(([k, r]) => [
+        k,
+        r.ok
+          ? "ok"
+          : (r.error ?? (r.code === "CONTRACT_ERR_INVALID_ARGS" ? r.issues?.[0]?.message : r.code)),
+      ]),
     );
     assert.deepEqual(errors, {
       beforeJoin: "Join a room first.",
@@ -233,6 +239,29 @@ describe("chat in the browser", { skip: skipWithoutChromium() }, () => {
     });
     await waitForMessage(hank, "still here");
     assert.equal(await hank.locator(".msg").count(), 2, "only the two valid messages arrived");
+  });
+
+  test("messages beyond 5 a second (bursts of 10) are refused by the server and the page says so", async (t) => {
+    const open = pages(t);
+    const [ivy, jack] = await Promise.all([open(), open()]);
+    await joinRoom(ivy, "ivy", "fast");
+    await joinRoom(jack, "jack", "fast");
+    // Fifteen messages in one task, through the page's own composer.
+    await ivy.evaluate(() => {
+      const text = document.querySelector<HTMLTextAreaElement>("#text");
+      const form = document.querySelector<HTMLFormElement>("#composer");
+      for (let i = 0; i < 15; i++) {
+        if (text) text.value = `burst ${i}`;
+        form?.requestSubmit();
+      }
+    });
+    const failed = ivy.locator(".msg.mine[data-status=failed]");
+    await failed.first().waitFor();
+    await waitForMessage(jack, "burst 9");
+    const title = await failed.first().locator(".tick").getAttribute("title");
+    assert.match(title ?? "", /^You are sending too fast; try again in \d+ s\.$/);
+    const delivered = await ivy.locator(".msg.mine[data-status=delivered]").count();
+    assert.ok(delivered >= 10 && delivered < 15, `${delivered} delivered`);
   });
 
   test("with WebSocket blocked in the page, the chat works over long-polling", async (t) => {

@@ -23,8 +23,29 @@ const clientId = crypto.randomUUID();
 
 /**
  * @typedef {{ event: "message" | "image", payload: object, li: HTMLLIElement, sentWhileConnected: boolean }} Pending
- * @typedef {{ ok: boolean, error?: string } | undefined} Reply
+ * @typedef {{ code: string, message: string, event: string, issues: { path: (string | number)[], message: string }[], retryAfterMs?: number }} Refusal
+ * @typedef {{ ok: boolean, error?: string } | Refusal | undefined} Reply
  */
+
+/**
+ * The sentence to show for a failed reply: the chat's own `{ ok: false, error }`, or a refusal
+ * from the server's contract (the first issue's message) or rate limit (docs/contracts.md).
+ * @param {Reply} res
+ * @returns {string | undefined}
+ */
+function errorOf(res) {
+  if (!res) return undefined;
+  if ("code" in res) {
+    if (res.code === "RATE_ERR_LIMITED") {
+      const s = Math.max(1, Math.ceil((res.retryAfterMs ?? 1000) / 1000));
+      return `You are sending too fast; try again in ${s} s.`;
+    }
+    if (res.code === "RATE_ERR_TOO_MANY_REFUSALS")
+      return "Too many refused messages; disconnected.";
+    return res.issues[0]?.message ?? res.message;
+  }
+  return res.error;
+}
 const state = {
   /** Changed only by enterRoom() and exitRoom(). @type {"lobby" | "in-room"} */
   phase: "lobby",
@@ -127,10 +148,11 @@ function join(nick, room) {
   // Listening before the join: the server sends the room's presence_state before the ack.
   const online = state.presence?.room === room ? state.presence : follow(room);
   socket.emit("join", { nick, room }, (/** @type {(Joined & { ok: true }) | Reply} */ res) => {
-    if (res?.ok) enterRoom(res, online);
+    if (res && "ok" in res && res.ok)
+      enterRoom(/** @type {Joined} */ (/** @type {unknown} */ (res)), online);
     else {
       if (online !== state.presence) online.dispose();
-      view.showError(errorAt, res?.error ?? "Could not join.");
+      view.showError(errorAt, errorOf(res) ?? "Could not join.");
     }
   });
 }
@@ -208,6 +230,14 @@ socket.on("rooms", (rooms) => {
   renderRooms();
 });
 socket.on("joined", enterRoom);
+// A refused event that had no ack (e.g. typing), or the reason for a disconnect.
+socket.on("tether:error", (/** @type {Refusal} */ refusal) => {
+  view.showError(
+    state.phase === "in-room" ? el.composerError : el.loginError,
+    errorOf(refusal) ?? "",
+  );
+});
+
 socket.on("join_error", (res) => {
   exitRoom();
   view.showError(el.loginError, res?.error ?? "Could not re-join the room.");
@@ -249,8 +279,8 @@ function emitPending(id, entry) {
   socket.emit(entry.event, entry.payload, (/** @type {Reply} */ res) => {
     if (state.pending.get(id) !== entry) return;
     state.pending.delete(id);
-    if (res?.ok) view.setStatus(entry.li, "delivered");
-    else view.setStatus(entry.li, "failed", res?.error ?? "Not delivered.");
+    if (res && "ok" in res && res.ok) view.setStatus(entry.li, "delivered");
+    else view.setStatus(entry.li, "failed", errorOf(res) ?? "Not delivered.");
     renderBanner();
   });
 }

@@ -62,3 +62,4 @@ export function createShardedAdapter(
 ): (nsp: AdapterHost) => ShardedRedisAdapter {
   return (nsp) => new ShardedRedisAdapter(nsp, pubClient, subClient, opts);
 }
+export { createRateLimitStore, type RateLimitStoreOptions } from "./rate-limit.js";
