@@ -221,7 +221,7 @@ export async function runMetricsCost({ quick = false, log = console.error } = {}
 
 /** Markdown lines of the metrics-cost rows. */
 export function metricsCostTable(rows) {
-  const pairs = Math.max(...rows.map((r) => r.pair)) + 1;
+  const pairs = Math.max(...rows.filter((r) => Number.isInteger(r.pair)).map((r) => r.pair)) + 1;
   const out = [
     `### Metrics on vs off (tether-io/metrics, scraped every second; ${pairs} alternating pairs of windows, one server process)\n`,
     "| scenario | metric | off | on | cost (median of pairs) | pair costs |",
