@@ -6,6 +6,7 @@
 // window (server CPU only); acks with the load generator in its own process. Reports the median of
 // each side and the median of the per-pair costs.
 import { closeAndWait, measured, openAndWait, start } from "./driver.mjs";
+import { metricsSwitch } from "./metrics-switch.mjs";
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,9 +41,7 @@ async function paired(server, pairs, window) {
 async function fanoutInProcess(pairs, fans, broadcasts) {
   const { createServer } = await import("node:http");
   const { WebSocket } = await import("ws");
-  const { Registry } = await import("prom-client");
   const { Server } = await import("../../dist/esm/index.js");
-  const { collectMetrics } = await import("../../dist/esm/metrics/index.js");
   const http = createServer();
   const io = new Server(http, { serveClient: false });
   io.on("connection", (socket) => socket.join("r"));
@@ -64,25 +63,7 @@ async function fanoutInProcess(pairs, fans, broadcasts) {
     });
     clients.push(c);
   }
-  let probes;
-  let scrape;
-  const set = (on) => {
-    // Collected once (as in production); "off" unsets its probes, "on" puts them back.
-    if (probes === undefined) {
-      const register = new Registry();
-      collectMetrics(io, { register });
-      probes = { io: io._probe, engine: io.engine._probe, register };
-    }
-    io._probe = on ? probes.io : undefined;
-    io.engine._probe = on ? probes.engine : undefined;
-    if (on && scrape === undefined) {
-      // A scrape every second (Prometheus defaults to 15 s): its cost is in the measurement.
-      scrape = setInterval(() => void probes.register.metrics(), 1000);
-    } else if (!on && scrape !== undefined) {
-      clearInterval(scrape);
-      scrape = undefined;
-    }
-  };
+  const set = await metricsSwitch(io);
   const payload = "x".repeat(64);
   let expected = 0;
   /** Broadcasts `count` payloads to the paused clients; resolves with the CPU used meanwhile. */

@@ -38,27 +38,8 @@ if (impl === "tether" || impl === "socketio") {
     for (let i = 0; i < count; i++) io.to("r").emit("b", payload);
   };
   if (impl === "tether") {
-    const { Registry } = await import("prom-client");
-    const { collectMetrics } = await import("../../dist/esm/metrics/index.js");
-    let probes;
-    let scrape;
-    setMetrics = (on) => {
-      // Collected once (as in production); "off" unsets its probes, "on" puts them back.
-      if (probes === undefined) {
-        const register = new Registry();
-        collectMetrics(io, { register });
-        probes = { io: io._probe, engine: io.engine._probe, register };
-      }
-      io._probe = on ? probes.io : undefined;
-      io.engine._probe = on ? probes.engine : undefined;
-      if (on && scrape === undefined) {
-        // A scrape every second (Prometheus defaults to 15 s): its cost is in the measurement.
-        scrape = setInterval(() => void probes.register.metrics(), 1000);
-      } else if (!on && scrape !== undefined) {
-        clearInterval(scrape);
-        scrape = undefined;
-      }
-    };
+    const { metricsSwitch } = await import("./metrics-switch.mjs");
+    setMetrics = await metricsSwitch(io);
   }
 } else if (impl === "ws") {
   // The floor any ws-based server stands on: raw frames, JSON echo, no protocol.

@@ -5,52 +5,17 @@
  * official `socket.io-client` and from Tether's client.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server as HttpServer } from "node:http";
-import { afterEach, describe, it } from "node:test";
-import { io as officialIo } from "socket.io-client";
+import { describe, it } from "node:test";
 import { z } from "zod";
-import { io as tetherIo } from "../../src/client/index.js";
 import {
   defineContract,
   isRefusal,
   type Refusal,
   RefusalCodes,
-  Server,
   type Socket,
 } from "../../src/index.js";
-import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
-
-/** What the tests need of a client socket (both clients have it). */
-interface TestClient {
-  connected: boolean;
-  emit(ev: string, ...args: unknown[]): unknown;
-  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown>;
-  on(ev: string, fn: (...args: never[]) => void): unknown;
-  once(ev: string, fn: (...args: never[]) => void): unknown;
-  disconnect(): unknown;
-}
-
-type Connect = (url: string) => TestClient;
-
-const official: Connect = (url) =>
-  officialIo(url, {
-    forceNew: true,
-    reconnection: false,
-    transports: ["websocket"],
-  }) as unknown as TestClient;
-
-const CLIENTS: readonly [string, Connect][] = [
-  ["socket.io-client", official],
-  [
-    "tether client",
-    (url) =>
-      tetherIo(url, {
-        forceNew: true,
-        reconnection: false,
-        transports: ["websocket"],
-      }) as unknown as TestClient,
-  ],
-];
+import { bothClientsFixture, CLIENTS, type Connect } from "../helpers/both-clients.js";
+import { onceEvent, waitFor } from "../helpers/wait.js";
 
 const chat = defineContract({
   clientToServer: {
@@ -71,29 +36,8 @@ const chat = defineContract({
   },
 });
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function start(setup: (io: Server) => void): Promise<string> {
-  const http: HttpServer = createServer();
-  const io = new Server(http);
-  setup(io);
-  const port = await listen(http);
-  cleanups.push(async () => {
-    await io.close();
-    await closeServer(http);
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
-async function connect(make: Connect, url: string): Promise<TestClient> {
-  const c = make(url);
-  cleanups.push(() => c.disconnect());
-  await onceEvent(c, "connect");
-  return c;
-}
+const { start, connect } = bothClientsFixture();
+const official = (CLIENTS[0] as [string, Connect])[1];
 
 function assertRefusal(value: unknown, code: string, event: string): Refusal {
   assert.ok(isRefusal(value), `expected a refusal, got ${JSON.stringify(value)}`);

@@ -5,67 +5,20 @@
  * `socket.io-client` and from Tether's client.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server as HttpServer } from "node:http";
-import { afterEach, describe, it } from "node:test";
-import { io as officialIo } from "socket.io-client";
+import { describe, it } from "node:test";
 import { z } from "zod";
-import { io as tetherIo } from "../../src/client/index.js";
 import {
   defineContract,
   isRefusal,
   type Refusal,
   RefusalCodes,
   Server,
-  type ServerOptions,
   type Socket,
 } from "../../src/index.js";
-import { closeServer, listen, onceEvent, waitFor } from "../helpers/wait.js";
+import { bothClientsFixture, CLIENTS } from "../helpers/both-clients.js";
+import { onceEvent, waitFor } from "../helpers/wait.js";
 
-interface TestClient {
-  emit(ev: string, ...args: unknown[]): unknown;
-  emitWithAck(ev: string, ...args: unknown[]): Promise<unknown>;
-  on(ev: string, fn: (...args: never[]) => void): unknown;
-  once(ev: string, fn: (...args: never[]) => void): unknown;
-  disconnect(): unknown;
-}
-
-type Connect = (url: string, auth?: Record<string, unknown>) => TestClient;
-const opts = { forceNew: true, reconnection: false, transports: ["websocket"] as "websocket"[] };
-const CLIENTS: readonly [string, Connect][] = [
-  [
-    "socket.io-client",
-    (url, auth = {}) => officialIo(url, { ...opts, auth }) as unknown as TestClient,
-  ],
-  ["tether client", (url, auth = {}) => tetherIo(url, { ...opts, auth }) as unknown as TestClient],
-];
-
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
-async function start(setup: (io: Server) => void, options: ServerOptions = {}): Promise<string> {
-  const http: HttpServer = createServer();
-  const io = new Server(http, options);
-  setup(io);
-  const port = await listen(http);
-  cleanups.push(async () => {
-    await io.close();
-    await closeServer(http);
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
-async function connect(
-  make: Connect,
-  url: string,
-  auth?: Record<string, unknown>,
-): Promise<TestClient> {
-  const c = make(url, auth);
-  cleanups.push(() => c.disconnect());
-  await onceEvent(c, "connect");
-  return c;
-}
+const { start, connect, cleanups } = bothClientsFixture();
 
 /** Handlers answering "ok" to `say` and `ping`, counting what reached them. */
 function echo(count: { n: number }) {
