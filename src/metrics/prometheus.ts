@@ -292,9 +292,10 @@ export function registerMetrics(registry: Registry, prefix: string, m: ServerMet
     },
     {
       name: "drain_in_progress",
-      help: "1 while a graceful drain (io.close({ drain })) refuses new sessions, else 0.",
+      help: "1 while a graceful drain (io.close({ drain })) has sessions left to move, else 0.",
       labels: [],
-      rows: () => [[{}, m.engine?.draining ? 1 : 0]],
+      // The engine stays flagged as draining once closed: a drain is over when no session is left.
+      rows: () => [[{}, m.engine?.draining && m.engine.clientsCount > 0 ? 1 : 0]],
     },
     {
       name: "drain_sessions_left",

@@ -309,6 +309,8 @@ describe("tether-io/metrics: Prometheus metrics after a scripted scenario", () =
     assert.equal(refused.status, 503);
     await closing;
     assert.equal(await sample(f.register, "drain_sessions_left"), 0);
+    // Over once no session is left (the closed engine keeps its draining flag).
+    assert.equal(await sample(f.register, "drain_in_progress"), 0);
     assert.equal(await sample(f.register, "engine_handshake_refusals_total", { code: "8" }), 1);
     assert.equal(
       await sample(f.register, "sockets_disconnected_total", { reason: "server shutting down" }),
