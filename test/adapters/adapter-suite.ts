@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import { waitFor } from "../helpers/wait.js";
+import { eventually, waitFor } from "../helpers/wait.js";
 import {
   type Backend,
   closeClients,
@@ -20,23 +20,6 @@ import {
 interface FetchResult {
   sockets: Array<{ id: string; rooms: string[]; data: { node: string; user: string } }>;
   ms: number;
-}
-
-/** Polls `get` until `ok(value)`, failing with `what` after `timeoutMs`. */
-export async function eventually<T>(
-  get: () => Promise<T>,
-  ok: (value: T) => boolean,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await get();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Registers the shared suite for `backend`. */

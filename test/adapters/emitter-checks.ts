@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import type { NodeHandle, TestClient } from "./harness.js";
 
 /** What the checks use of an emitter and of its broadcast operators. */

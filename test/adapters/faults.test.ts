@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createClient } from "redis";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { type Backend, connectClient, forkWorkers, waitForServerCount } from "./harness.js";
 import { closeSetsAfterEach } from "./node-sets.js";
 import { expectRecoveryOnAnotherNode } from "./recovery-check.js";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { connectClient, type NodeHandle, type NodeSet, type TestClient } from "./harness.js";
 
 /** A connected client of the private Redis. */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createClient } from "redis";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { connectClient, type NodeHandle, waitForServerCount } from "./harness.js";
 import { mixedBackend } from "./mixed-backends.js";
 import { closeSetsAfterEach } from "./node-sets.js";

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PresenceDiff, PresenceState } from "../../src/index.js";
 import { startSwitchProxy } from "../helpers/switch-proxy.js";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import {
   type Backend,
   connectClient,

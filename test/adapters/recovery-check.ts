@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { connectClient, type NodeHandle, type TestClient } from "./harness.js";
 
 /** How the client's node goes away. */

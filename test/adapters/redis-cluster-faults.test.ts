@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { closeClients, connectClient, type NodeHandle, waitForServerCount } from "./harness.js";
 import {
   type ClusterNodeSet,

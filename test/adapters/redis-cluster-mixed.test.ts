@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { createCluster } from "redis";
 import { Server } from "socket.io";
-import { eventually } from "./adapter-suite.js";
+import { eventually } from "../helpers/wait.js";
 import { closeClients, connectClient, type NodeHandle, waitForServerCount } from "./harness.js";
 import {
   type ClusterNodeSet,

@@ -1,6 +1,6 @@
 /** Reading prom-client metrics in tests: a sample's value by name and (partial) labels. */
 import type { Registry } from "prom-client";
-import { waitFor } from "./wait.js";
+import { eventually } from "./wait.js";
 
 /**
  * Sum of the samples of `tether_<name>` whose labels include `labels`. `name` may end with a
@@ -34,15 +34,11 @@ export async function untilSample(
   ok: (v: number) => boolean,
   timeoutMs = 10_000,
 ): Promise<number> {
-  let last = Number.NaN;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    last = await sample(register, name, labels);
-    if (ok(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`${name}${JSON.stringify(labels)} is ${last} after ${timeoutMs} ms`);
-    }
-    await waitFor(() => true);
-    await new Promise<void>((r) => setTimeout(r, 10));
-  }
+  return eventually(
+    () => sample(register, name, labels),
+    ok,
+    `${name}${JSON.stringify(labels)}`,
+    timeoutMs,
+    10,
+  );
 }

@@ -17,6 +17,27 @@ export async function waitFor(
   }
 }
 
+/**
+ * Polls the async `get` until `ok(value)` (for state with no event to wait on: another process,
+ * Redis, Prometheus), every `intervalMs`; fails with `what` and the last value after `timeoutMs`.
+ */
+export async function eventually<T>(
+  get: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 interface OnceEmitter {
   once(event: string, listener: (...args: never[]) => void): unknown;
 }

@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { freePort } from "../helpers/free-port.js";
-import { onceEvent } from "../helpers/wait.js";
+import { eventually, onceEvent } from "../helpers/wait.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -91,16 +91,14 @@ describe("a real Prometheus scraping the chat demo", { skip: prometheusMissing }
    * may change it); bounded by `timeoutMs`.
    */
   async function until(promql: string, ok: (v: number) => boolean, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const result = await query(promql);
-      const first = result[0];
-      if (first !== undefined && ok(Number(first.value[1]))) return first;
-      if (Date.now() > deadline) {
-        throw new Error(`${promql} → ${JSON.stringify(result)} after ${timeoutMs} ms`);
-      }
-      await new Promise<void>((r) => setTimeout(r, 250));
-    }
+    const result = await eventually(
+      () => query(promql),
+      (r) => r[0] !== undefined && ok(Number(r[0].value[1])),
+      promql,
+      timeoutMs,
+      250,
+    );
+    return result[0] as (typeof result)[number];
   }
 
   before(async () => {

@@ -18,8 +18,7 @@ import {
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { Socket } from "../../src/index.js";
 import { SocketIoAdapterBridge } from "../../src/server/compat/socketio-adapter.js";
-import { eventually } from "../adapters/adapter-suite.js";
-import { waitFor } from "../helpers/wait.js";
+import { eventually, waitFor } from "../helpers/wait.js";
 import { type Fixture, next, startServer } from "../interop/server-harness.js";
 
 const fixtures: Fixture[] = [];
