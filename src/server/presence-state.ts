@@ -89,6 +89,18 @@ export function checkName(v: unknown, what: string, max: number): string | undef
   return undefined;
 }
 
+/** (room, key, socket id) from another node, when all three are acceptable names. */
+export function entryRef(
+  room: unknown,
+  key: unknown,
+  sid: unknown,
+): [Room, string, SocketId] | undefined {
+  if (checkName(room, "room", MAX_ROOM) !== undefined) return undefined;
+  if (checkName(key, "key", MAX_NAME) !== undefined) return undefined;
+  if (typeof sid !== "string" || sid.length === 0 || sid.length > MAX_NAME) return undefined;
+  return [room as Room, key as string, sid];
+}
+
 // ── state ─────────────────────────────────────────────────────────────────────────────────────
 
 /** key → socket id → meta. */

@@ -27,6 +27,7 @@ import { TetherError } from "../shared/errors.js";
 import {
   checkMeta,
   checkName,
+  entryRef,
   isPlainObject,
   MAX_NAME,
   MAX_ROOM,
@@ -173,9 +174,6 @@ export class PresenceTracker {
   }
 
   /** This node's id in presence messages: the adapter's node id where it has one. */
-  get nodeId(): string {
-    return this.#nodeId;
-  }
   #nodeId = randomNodeId();
 
   /** Follows the namespace's adapter (set again by `io.adapter(…)`). */
@@ -595,32 +593,36 @@ export class PresenceTracker {
 
   #applyOp(node: NodeState, op: unknown): void {
     if (!Array.isArray(op)) return;
-    const [kind, room, key, sid, meta] = op as unknown[];
-    if (
-      checkName(room, "room", MAX_ROOM) !== undefined ||
-      checkName(key, "key", MAX_NAME) !== undefined ||
-      typeof sid !== "string" ||
-      sid.length === 0 ||
-      sid.length > MAX_NAME
-    )
-      return;
-    const r = room as Room;
-    const k = key as string;
-    const before = this.#viewEntry(r, k, sid);
+    const [kind, r, k, id, meta] = op as unknown[];
+    const ref = entryRef(r, k, id);
+    if (ref === undefined) return;
+    const [room, key, sid] = ref;
     if (kind === 1) {
-      if (node.delete(r, k, sid)) this.#changed(r, k, sid, before);
+      this.#remoteDelete(node, room, key, sid);
       return;
     }
     if (kind !== 0) return;
     const stored = checkMeta(meta, this.#opts.maxMetaBytes);
     if (typeof stored === "string") return;
-    if (node.get(r, k, sid) === undefined && node.entries >= this.#opts.maxEntriesPerNode) return;
-    node.set(r, k, sid, stored);
+    if (node.get(room, key, sid) === undefined && node.entries >= this.#opts.maxEntriesPerNode)
+      return;
+    this.#remoteSet(node, room, key, sid, stored);
+  }
+
+  /** Sets another node's entry, recording the view change. */
+  #remoteSet(node: NodeState, room: Room, key: string, sid: SocketId, stored: Stored): void {
+    const before = this.#viewEntry(room, key, sid);
+    node.set(room, key, sid, stored);
     // Another node tracks a socket this node holds for recovery: it came back there.
-    if (this.#held.has(sid) && this.#self.get(r, k, sid) !== undefined) {
-      this.#localRemoveHeld(sid, r, k);
-    }
-    this.#changed(r, k, sid, before);
+    if (this.#held.has(sid) && this.#self.get(room, key, sid) !== undefined)
+      this.#localRemoveHeld(sid, room, key);
+    this.#changed(room, key, sid, before);
+  }
+
+  /** Removes another node's entry, recording the view change. */
+  #remoteDelete(node: NodeState, room: Room, key: string, sid: SocketId): void {
+    const before = this.#viewEntry(room, key, sid);
+    if (node.delete(room, key, sid)) this.#changed(room, key, sid, before);
   }
 
   /** Drops this node's held copy once another node tracks the same entry. */
@@ -669,19 +671,18 @@ export class PresenceTracker {
     // The new state, validated and bounded.
     const next = new NodeState();
     for (const item of rooms) {
-      if (!Array.isArray(item) || checkName(item[0], "room", MAX_ROOM) !== undefined) continue;
-      const room = item[0] as Room;
-      const entries: unknown = item[1];
+      if (!Array.isArray(item)) continue;
+      const [room, entries] = item as unknown[];
       if (!Array.isArray(entries)) continue;
       for (const e of entries) {
         if (next.entries >= this.#opts.maxEntriesPerNode) break;
         if (!Array.isArray(e)) continue;
         const [key, sid, meta] = e as unknown[];
-        if (checkName(key, "key", MAX_NAME) !== undefined) continue;
-        if (typeof sid !== "string" || sid.length === 0 || sid.length > MAX_NAME) continue;
+        const ref = entryRef(room, key, sid);
+        if (ref === undefined) continue;
         const stored = checkMeta(meta, this.#opts.maxMetaBytes);
         if (typeof stored === "string") continue;
-        next.set(room, key as string, sid, stored);
+        next.set(...ref, stored);
       }
     }
     this.#replaceNode(node, next);
@@ -694,18 +695,9 @@ export class PresenceTracker {
     const removed: Array<[Room, string, SocketId]> = [];
     for (const [room, key, sid] of node.all())
       if (next.get(room, key, sid) === undefined) removed.push([room, key, sid]);
-    for (const [room, key, sid] of removed) {
-      const before = this.#viewEntry(room, key, sid);
-      node.delete(room, key, sid);
-      this.#changed(room, key, sid, before);
-    }
+    for (const [room, key, sid] of removed) this.#remoteDelete(node, room, key, sid);
     for (const [room, key, sid, s] of next.all()) {
-      if (node.get(room, key, sid)?.json === s.json) continue;
-      const before = this.#viewEntry(room, key, sid);
-      node.set(room, key, sid, s);
-      if (this.#held.has(sid) && this.#self.get(room, key, sid) !== undefined)
-        this.#localRemoveHeld(sid, room, key);
-      this.#changed(room, key, sid, before);
+      if (node.get(room, key, sid)?.json !== s.json) this.#remoteSet(node, room, key, sid, s);
     }
   }
 
