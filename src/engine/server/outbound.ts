@@ -11,6 +11,7 @@ import {
   toRawData,
 } from "../../parser/engine/index.js";
 import type { EnginePacket, EnginePacketType, RawData } from "../../protocol/engine.js";
+import { encodeFrame } from "./ws-frame.js";
 
 /** A packet queued for writing; immutable, shareable between sessions. */
 export class OutboundPacket implements EnginePacket {
@@ -20,6 +21,8 @@ export class OutboundPacket implements EnginePacket {
   readonly key: string | undefined;
   #frame: RawData | undefined;
   #record: string | undefined;
+  /** null: too large to be framed as one buffer. */
+  #wsFrame: Buffer | null | undefined;
   #size = -1;
 
   constructor(type: EnginePacketType, data?: RawData, key?: string) {
@@ -32,6 +35,15 @@ export class OutboundPacket implements EnginePacket {
   get frame(): RawData {
     if (this.#frame === undefined) this.#frame = encodePacket(this);
     return this.#frame;
+  }
+
+  /**
+   * The whole WebSocket frame of {@link OutboundPacket.frame} (header included, unmasked, no
+   * extension), or undefined for a payload too large to copy into one buffer.
+   */
+  get wsFrame(): Buffer | undefined {
+    if (this.#wsFrame === undefined) this.#wsFrame = encodeFrame(this.frame) ?? null;
+    return this.#wsFrame ?? undefined;
   }
 
   /** Long-polling record (binary as `b` + base64). */

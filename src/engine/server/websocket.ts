@@ -51,6 +51,10 @@ export class WebSocketTransport implements ServerTransport {
   #state: WebSocketState = "open";
   #writing = false;
   readonly #wire: WebSocketWire;
+  /** No extension was negotiated: frames may be written to the TCP socket directly. */
+  readonly #direct: boolean;
+  /** The write callback of a batch (one closure per session, not per write). */
+  readonly #done = (err?: Error | null): void => this.#afterSend(err);
 
   /**
    * @param ws the upgraded socket
@@ -67,6 +71,7 @@ export class WebSocketTransport implements ServerTransport {
     this.#wire = wire;
     this.#ws = ws;
     this.#raw = raw;
+    this.#direct = ws.extensions === "";
     ws.transport = this;
     ws.on("message", onMessage);
     ws.on("error", onError);
@@ -116,18 +121,32 @@ export class WebSocketTransport implements ServerTransport {
     if (!this.writable) return;
     this.#writing = true;
     const ws = this.#ws;
+    const raw = this.#raw;
+    // Without an extension, frames are written straight to the TCP socket: a broadcast's frame is
+    // built once (cached on the packet) for all its recipients. `ws` frames the rest (deflate,
+    // large payloads) and anything after a close frame (its send then fails as it should). Both
+    // write synchronously when nothing is being deflated, so the order holds when mixed.
+    const direct = this.#direct && ws.readyState === WebSocket.OPEN;
     const text = compress ? TEXT : TEXT_PLAIN;
     const binary = compress ? BINARY : BINARY_PLAIN;
+    const done = this.#done;
     // Cork so that a batch of small frames leaves in as few TCP writes as possible.
-    this.#raw.cork();
+    raw.cork();
     const last = packets.length - 1;
     for (let i = 0; i <= last; i++) {
-      const frame = this.#wire.frame(packets[i] as OutboundPacket);
+      const packet = packets[i] as OutboundPacket;
+      const bytes = direct ? this.#wire.wsFrame(packet) : undefined;
+      if (bytes !== undefined) {
+        if (i === last) raw.write(bytes, done);
+        else raw.write(bytes);
+        continue;
+      }
+      const frame = this.#wire.frame(packet);
       const o = typeof frame === "string" ? text : binary;
-      if (i === last) ws.send(frame, o, (err) => this.#afterSend(err));
+      if (i === last) ws.send(frame, o, done);
       else ws.send(frame, o);
     }
-    this.#raw.uncork();
+    raw.uncork();
   }
 
   #afterSend(err: Error | undefined | null): void {

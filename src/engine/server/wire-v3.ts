@@ -15,6 +15,7 @@ import {
 } from "../../parser/engine/v3.js";
 import type { OutboundPacket } from "./outbound.js";
 import type { PollingWire, WebSocketWire } from "./wire.js";
+import { encodeFrame } from "./ws-frame.js";
 
 function isBinary(packet: OutboundPacket): boolean {
   return packet.data !== undefined && typeof packet.data !== "string";
@@ -58,11 +59,14 @@ export function pollingWireV3(supportsBinary: boolean): PollingWire {
 
 const WEBSOCKET_V3_BINARY: WebSocketWire = {
   frame: (packet) => (isBinary(packet) ? encodePacketV3(packet, true) : packet.frame),
+  wsFrame: (packet) =>
+    isBinary(packet) ? encodeFrame(encodePacketV3(packet, true)) : packet.wsFrame,
   decode: (data, binary) => decodePacketV3(binary ? data : data.toString("utf8")),
 };
 
 const WEBSOCKET_V3_BASE64: WebSocketWire = {
   frame: (packet) => (isBinary(packet) ? recordV3(packet) : packet.frame),
+  wsFrame: (packet) => (isBinary(packet) ? encodeFrame(recordV3(packet)) : packet.wsFrame),
   decode: WEBSOCKET_V3_BINARY.decode,
 };
 

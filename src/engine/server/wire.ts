@@ -32,6 +32,11 @@ export interface PollingWire {
 export interface WebSocketWire {
   /** The frame payload of one packet: a string is sent as a text frame, bytes as a binary one. */
   frame(packet: OutboundPacket): RawData;
+  /**
+   * The whole frame of {@link WebSocketWire.frame}'s payload as one buffer (see `ws-frame.ts`), or
+   * undefined when the payload is too large to be copied.
+   */
+  wsFrame(packet: OutboundPacket): Buffer | undefined;
   /** Decodes one received frame. */
   decode(data: Buffer, isBinary: boolean): Result<EnginePacket>;
 }
@@ -57,5 +62,6 @@ export const POLLING_V4: PollingWire = {
 /** Engine.IO v4 WebSocket: one packet per frame, binary data as the raw frame. */
 export const WEBSOCKET_V4: WebSocketWire = {
   frame: (packet) => packet.frame,
+  wsFrame: (packet) => packet.wsFrame,
   decode: (data, isBinary) => (isBinary ? decodePacket(data) : decodePacket(data.toString("utf8"))),
 };
