@@ -88,7 +88,10 @@ export class WebSocketTransport implements ServerTransport {
   }
 
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    // Between batches (no write in flight) everything written has reached the kernel: read on
+    // every queued packet, this skips `ws`'s getter chain in the common case. A control frame
+    // `ws` wrote meanwhile (a pong, a few bytes) is the only thing left out.
+    return this.#writing ? this.#ws.bufferedAmount : 0;
   }
 
   get socket(): Duplex {
