@@ -23,6 +23,8 @@ const TEXT = { compress: true, binary: false } as const;
 const TEXT_PLAIN = { compress: false, binary: false } as const;
 const BINARY = { compress: true, binary: true } as const;
 const BINARY_PLAIN = { compress: false, binary: true } as const;
+/** A batch of small frames up to this size is copied into one buffer (one write, no writev). */
+const MAX_BATCH_BYTES = 64 * 1024;
 
 function toBuffer(data: WsRawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -123,17 +125,52 @@ export class WebSocketTransport implements ServerTransport {
   send(packets: readonly OutboundPacket[], compress: boolean): void {
     if (!this.writable) return;
     this.#writing = true;
+    // Without an extension, frames are written straight to the TCP socket: a broadcast's frame is
+    // built once (cached on the packet) for all its recipients, and a batch of small frames is
+    // copied into one buffer, one write. `ws` frames the rest (deflate, large payloads) and
+    // anything after a close frame (its send then fails as it should).
+    if (this.#direct && this.#ws.readyState === WebSocket.OPEN && this.#sendDirect(packets)) return;
+    this.#sendFramed(packets, compress);
+  }
+
+  /** Writes the batch as one buffer when every frame is small; false (nothing written) if not. */
+  #sendDirect(packets: readonly OutboundPacket[]): boolean {
+    const wire = this.#wire;
+    if (packets.length === 1) {
+      const frame = wire.wsFrame(packets[0] as OutboundPacket);
+      if (frame === undefined) return false;
+      this.#raw.write(frame, this.#done);
+      return true;
+    }
+    let total = 0;
+    for (let i = 0; i < packets.length; i++) {
+      const frame = wire.wsFrame(packets[i] as OutboundPacket);
+      if (frame === undefined) return false;
+      total += frame.length;
+    }
+    if (total > MAX_BATCH_BYTES) return false;
+    const batch = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < packets.length; i++) {
+      const frame = wire.wsFrame(packets[i] as OutboundPacket) as Buffer;
+      at += frame.copy(batch, at);
+    }
+    this.#raw.write(batch, this.#done);
+    return true;
+  }
+
+  /**
+   * Writes the batch frame by frame, corked so that it leaves in as few TCP writes as possible:
+   * small frames straight to the socket, the rest through `ws`. Both write synchronously when
+   * nothing is being deflated, so the order holds when they are mixed.
+   */
+  #sendFramed(packets: readonly OutboundPacket[], compress: boolean): void {
     const ws = this.#ws;
     const raw = this.#raw;
-    // Without an extension, frames are written straight to the TCP socket: a broadcast's frame is
-    // built once (cached on the packet) for all its recipients. `ws` frames the rest (deflate,
-    // large payloads) and anything after a close frame (its send then fails as it should). Both
-    // write synchronously when nothing is being deflated, so the order holds when mixed.
     const direct = this.#direct && ws.readyState === WebSocket.OPEN;
     const text = compress ? TEXT : TEXT_PLAIN;
     const binary = compress ? BINARY : BINARY_PLAIN;
     const done = this.#done;
-    // Cork so that a batch of small frames leaves in as few TCP writes as possible.
     raw.cork();
     const last = packets.length - 1;
     for (let i = 0; i <= last; i++) {
