@@ -90,6 +90,9 @@ type Headers = Record<string, string | string[]>;
 
 function noop(): void {}
 
+/** Sessions left with output by one turn from which their writes wait for one more poll. */
+const COALESCE_AT = 16;
+
 /**
  * An Engine.IO v4 server.
  * @example
@@ -128,7 +131,19 @@ export class EngineServer extends IsolatedEmitter<EngineServerEvents> {
       500,
       Math.max(4, Math.min(this.opts.pingInterval, this.opts.pingTimeout) / 10),
     );
+    // Sessions with queued packets are written once per event-loop turn, after the turn's I/O.
+    // When a turn leaves many of them (the server is busy), the writes wait for one more
+    // non-blocking poll: the I/O already waiting in the kernel (more client events, adapter
+    // messages) adds its packets to the same writes. A lone session is written at once; the wait
+    // is one loop turn at most.
+    let deferred = false;
     const flushDirty = (): void => {
+      if (!deferred && this.#dirty.length >= COALESCE_AT) {
+        deferred = true;
+        setImmediate(flushDirty);
+        return;
+      }
+      deferred = false;
       const list = this.#dirty;
       this.#dirty = [];
       for (const s of list) s.flushQueued();
