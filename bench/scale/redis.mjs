@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startChild } from "../child.mjs";
+import { capCpu, cpuCapMissing } from "./cpu-cap.mjs";
 import { redisMissing, startRedis } from "./redis-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +46,8 @@ const both = (...topologies) =>
   ]);
 
 const fanoutCases = both(ONE, ONE_REDIS, SPLIT, REMOTE);
+// Scale-out at a fixed CPU budget per node: 1 node against 2.
+const cappedCases = both(ONE, SPLIT);
 // Chat on two nodes only (one node would not cross Redis).
 const chatCases = both(SPLIT);
 const messagesCases = [{ ...ONE, impl: "tether" }, ...both(SPLIT)];
@@ -66,12 +69,30 @@ export const plans = {
       { kind: "fanout", scenario: "fan-out @1000 clients", clients: 1000, broadcasts: 600 },
       { kind: "chat", scenario: "chat @1000 clients, rooms of 10", clients: 1000, roomSize: 10 },
       { kind: "fanout", scenario: "messages @10 clients", clients: 10, broadcasts: 20_000 },
+      // Every node held to a third of a core (cgroup CPU quota): the nodes, not the load
+      // generator or the machine's 2 cores, set the pace, as when each node has a machine of its
+      // own. Counts per implementation so that each measurement lasts 2–4 s (CFS quota periods
+      // are 100 ms).
+      {
+        kind: "fanout",
+        scenario: "fan-out @1000 clients, ⅓ core per node",
+        clients: 1000,
+        broadcasts: { tether: 1000, socketio: 100 },
+        capCores: 1 / 3,
+      },
     ],
   },
 };
 for (const [name, plan] of Object.entries(plans)) {
   for (const s of plan.scenarios) {
-    s.cases = s.kind === "chat" ? chatCases : s.clients === 10 ? messagesCases : fanoutCases;
+    s.cases =
+      s.kind === "chat"
+        ? chatCases
+        : s.capCores
+          ? cappedCases
+          : s.clients === 10
+            ? messagesCases
+            : fanoutCases;
     s.rounds = name === "quick" ? 10 : 30;
     // Warm-up in rounds (chat) or broadcasts. The full plan warms up with as much work as one
     // measured repetition: with 3 chat rounds or 20 broadcasts, the first repetition still ran
@@ -80,6 +101,9 @@ for (const [name, plan] of Object.entries(plans)) {
     s.warmup = name === "quick" ? (s.kind === "chat" ? 3 : 20) : measured;
   }
 }
+
+/** A plan value that may differ per implementation (`{ tether, socketio }`). */
+const perImpl = (v, impl) => (typeof v === "object" ? v[impl] : v);
 
 const cpuMicros = (a, b) => b.cpu.user - a.cpu.user + (b.cpu.system - a.cpu.system);
 
@@ -110,7 +134,9 @@ async function measure(c, s, plan, redis, log) {
   const nodes = c.share.map(() => start(SCRIPT[c.impl], nodeArgs));
   const gen = start("generator.mjs");
   const rows = [];
+  const uncap = [];
   try {
+    if (s.capCores) for (const n of nodes) uncap.push(capCpu(n.child.pid, s.capCores));
     const ports = (await Promise.all(nodes.map((n) => n.ready))).map((m) => m.port);
     await gen.ready;
     for (const [i, f] of c.share.entries()) {
@@ -159,9 +185,9 @@ async function measure(c, s, plan, redis, log) {
         writes: w0.reduce((sum, w, i) => sum + (w1[i] - w), 0),
       };
     };
-    const count = s.kind === "chat" ? s.rounds : s.broadcasts;
+    const count = s.kind === "chat" ? s.rounds : perImpl(s.broadcasts, c.impl);
     // Warm-up: JIT, and (with Redis) every node subscribed and known to the others.
-    const warm = await round(s.warmup);
+    const warm = await round(perImpl(s.warmup, c.impl));
     if (!warm.complete)
       throw new Error(`warm-up: ${warm.received} deliveries of ${s.warmup} rounds`);
     for (let rep = 1; rep <= plan.reps; rep++) {
@@ -212,6 +238,7 @@ async function measure(c, s, plan, redis, log) {
     log(`scale: ${s.scenario} · ${c.impl} · ${c.case} done`);
   } finally {
     await gen.stop();
+    for (const lift of uncap) lift();
     await Promise.all(nodes.map((n) => n.stop()));
   }
   return rows;
@@ -235,6 +262,10 @@ export async function run({ quick = false, filter = "", log = console.error } = 
   const t0 = performance.now();
   try {
     for (const s of plan.scenarios) {
+      if (s.capCores && cpuCapMissing) {
+        log(`scale: ${s.scenario} skipped — ${cpuCapMissing}`);
+        continue;
+      }
       for (const c of s.cases) {
         if (!`${c.impl} ${s.scenario} ${c.case}`.includes(filter)) continue;
         for (const row of await measure(c, s, plan, redis, log)) {
