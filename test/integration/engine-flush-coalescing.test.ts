@@ -36,11 +36,11 @@ async function sessions(t: TestContext, n: number) {
   });
   await waitFor(() => open.length === n && frames === n, 5000, "every session open");
   const flushes = open.map(() => [] as string[][]);
-  open.forEach((s, i) =>
+  for (const [i, s] of open.entries()) {
     s.on("flush", (packets: readonly EnginePacket[]) => {
       flushes[i]?.push(packets.map((p) => String(p.data)));
-    }),
-  );
+    });
+  }
   return { open, flushes };
 }
 
