@@ -69,16 +69,17 @@ export const plans = {
       { kind: "fanout", scenario: "fan-out @1000 clients", clients: 1000, broadcasts: 600 },
       { kind: "chat", scenario: "chat @1000 clients, rooms of 10", clients: 1000, roomSize: 10 },
       { kind: "fanout", scenario: "messages @10 clients", clients: 10, broadcasts: 20_000 },
-      // Every node held to a third of a core (cgroup CPU quota): the nodes, not the load
+      // Every node held to a quarter of a core (cgroup CPU quota): the nodes, not the load
       // generator or the machine's 2 cores, set the pace, as when each node has a machine of its
-      // own. Counts per implementation so that each measurement lasts 2–4 s (CFS quota periods
-      // are 100 ms).
+      // own, and the nodes and generator together leave a core idle. Counts per implementation
+      // so that each measurement lasts 2–4 s (CFS quota periods are 100 ms); 5 repetitions.
       {
         kind: "fanout",
-        scenario: "fan-out @1000 clients, ⅓ core per node",
+        scenario: "fan-out @1000 clients, ¼ core per node",
         clients: 1000,
-        broadcasts: { tether: 1000, socketio: 100 },
-        capCores: 1 / 3,
+        broadcasts: { tether: 1000, socketio: 60 },
+        capCores: 1 / 4,
+        reps: 5,
       },
     ],
   },
@@ -190,7 +191,7 @@ async function measure(c, s, plan, redis, log) {
     const warm = await round(perImpl(s.warmup, c.impl));
     if (!warm.complete)
       throw new Error(`warm-up: ${warm.received} deliveries of ${s.warmup} rounds`);
-    for (let rep = 1; rep <= plan.reps; rep++) {
+    for (let rep = 1; rep <= (s.reps ?? plan.reps); rep++) {
       const r = await round(count);
       const base = {
         bench: "scale/redis",
