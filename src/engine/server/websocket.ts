@@ -142,20 +142,16 @@ export class WebSocketTransport implements ServerTransport {
       this.#raw.write(frame, this.#done);
       return true;
     }
+    const frames: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < packets.length; i++) {
       const frame = wire.wsFrame(packets[i] as OutboundPacket);
       if (frame === undefined) return false;
+      frames.push(frame);
       total += frame.length;
     }
     if (total > MAX_BATCH_BYTES) return false;
-    const batch = Buffer.allocUnsafe(total);
-    let at = 0;
-    for (let i = 0; i < packets.length; i++) {
-      const frame = wire.wsFrame(packets[i] as OutboundPacket) as Buffer;
-      at += frame.copy(batch, at);
-    }
-    this.#raw.write(batch, this.#done);
+    this.#raw.write(Buffer.concat(frames, total), this.#done);
     return true;
   }
 
